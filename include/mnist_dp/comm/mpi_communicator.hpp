@@ -1,0 +1,32 @@
+// The MPI communicator over MPI_COMM_WORLD. Its source file is the only one
+// that includes <mpi.h>. Constructing it initialises MPI; destroying finalises.
+#pragma once
+
+#include "mnist_dp/comm/communicator.hpp"
+
+namespace mnist_dp {
+
+class MpiCommunicator final : public Communicator {
+ public:
+  MpiCommunicator(int* argc, char*** argv);
+  ~MpiCommunicator() override;
+  MpiCommunicator(const MpiCommunicator&) = delete;
+  MpiCommunicator& operator=(const MpiCommunicator&) = delete;
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  int local_size() const override { return local_size_; }
+  void allreduce_sum(std::span<float> data) override;
+  void allreduce_sum(std::span<double> data) override;
+  int allreduce_min(int value) override;
+  int allreduce_max(int value) override;
+  void broadcast(std::span<std::byte> data, int root) override;
+  void barrier() override;
+
+ private:
+  int rank_ = 0;
+  int size_ = 1;
+  int local_size_ = 1;
+};
+
+}  // namespace mnist_dp

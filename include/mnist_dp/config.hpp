@@ -1,0 +1,82 @@
+// The run's configuration as plain structs: loaded from YAML, changed by
+// `--set key=value` overrides, validated, and written back as resolved YAML.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "mnist_dp/layers/activation.hpp"
+
+namespace mnist_dp {
+
+// A bad config file, key or value; the message names the file and the key.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class LayerType { kDense, kActivation, kDropout };
+
+struct LayerConfig {
+  LayerType type = LayerType::kDense;
+  std::size_t units = 0;                     // dense
+  Activation activation = Activation::kLinear;  // dense, activation
+  float rate = 0.0f;                         // dropout
+};
+
+struct ModelConfig {
+  std::vector<LayerConfig> layers;
+};
+
+struct OptimizerConfig {
+  std::string name = "adam";  // adam | sgd | rmsprop
+  double learning_rate = 1e-3;
+  double beta_1 = 0.9;    // adam
+  double beta_2 = 0.999;  // adam
+  double epsilon = 1e-7;  // adam, rmsprop
+  double rho = 0.9;       // rmsprop
+  double momentum = 0.0;  // sgd
+  bool nesterov = false;  // sgd
+};
+
+struct DataConfig {
+  std::string dataset = "mnist";
+  std::string dir = "data/mnist";
+  std::size_t train_limit = 0;  // use only the first N training images (0: all)
+  std::size_t test_limit = 0;   // use only the first N test images (0: all)
+};
+
+struct TrainingConfig {
+  std::uint64_t seed = 0;
+  std::size_t batch_size = 128;  // global, across all ranks
+  std::size_t epochs = 20;
+  std::size_t eval_batch_size = 1000;
+};
+
+struct OutputConfig {
+  std::string checkpoint;  // empty: no checkpoint
+  std::size_t checkpoint_every_epochs = 0;  // 0: only at the end
+  std::string metrics;     // CSV path; empty: none
+};
+
+struct Config {
+  ModelConfig model;
+  OptimizerConfig optimizer;
+  DataConfig data;
+  TrainingConfig training;
+  OutputConfig output;
+};
+
+// Parses YAML text. `source` names the file in error messages. Each override
+// is "dotted.key=value" (list items by index: model.layers.2.rate=0.3).
+Config parse_config(const std::string& yaml_text, const std::string& source,
+                    const std::vector<std::string>& overrides = {});
+// Reads and parses a file; a missing or unreadable file is a ConfigError.
+Config load_config_file(const std::string& path, const std::vector<std::string>& overrides = {});
+// The resolved config as YAML that parse_config accepts and maps to the same Config.
+std::string to_yaml(const Config& config);
+
+}  // namespace mnist_dp

@@ -1,0 +1,55 @@
+// HDF5 checkpoints: everything needed to continue a run exactly. The source
+// file is the only one that includes HDF5. Layout (see docs/CHECKPOINT.md):
+//   /                attrs format, format_version, seed, epoch, step_in_epoch,
+//                    global_step, config (resolved YAML), param_checksum
+//   /model_weights/<layer>/{kernel,bias}   float32, kernel (in, units)
+//   /optimizer       attrs name, iterations; datasets one per slot (flat)
+//   /progress        partial-epoch sums: loss_sum, correct, seen
+//   /history         one float64 dataset per metrics column
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "mnist_dp/io/metrics.hpp"
+#include "mnist_dp/params.hpp"
+
+namespace mnist_dp {
+
+struct NamedArray {
+  std::string name;
+  std::vector<float> values;
+};
+
+struct TrainingProgress {
+  std::uint64_t epoch = 0;          // epochs fully completed
+  std::uint64_t step_in_epoch = 0;  // steps completed of epoch `epoch` (0-based)
+  std::uint64_t global_step = 0;    // optimizer steps taken in the whole run
+  double loss_sum = 0;              // train sums so far in the current epoch
+  double correct = 0;
+  double seen = 0;
+  std::vector<EpochMetrics> history;
+};
+
+struct Checkpoint {
+  std::string config_yaml;
+  std::uint64_t seed = 0;
+  TrainingProgress progress;
+  std::vector<ParamTensor> tensors;  // layout of `params`
+  std::vector<float> params;
+  std::string optimizer_name;
+  std::uint64_t optimizer_iterations = 0;
+  std::vector<NamedArray> optimizer_slots;
+};
+
+// Writes to "<path>.tmp", fsyncs, renames over path. Throws std::runtime_error.
+void write_checkpoint(const std::string& path, const Checkpoint& checkpoint);
+// Reads and verifies (format, shapes, checksum). Throws DataError naming the file.
+Checkpoint read_checkpoint(const std::string& path);
+
+// FNV-1a 64 over the bytes of the parameters.
+std::uint64_t params_checksum(const std::vector<float>& params);
+
+}  // namespace mnist_dp

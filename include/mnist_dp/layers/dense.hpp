@@ -1,0 +1,39 @@
+// Fully connected layer y = f(x W + b) with W stored (in, units) as Keras does,
+// bound to slices of the model's flat parameter and gradient buffers.
+#pragma once
+
+#include "mnist_dp/layers/activation.hpp"
+#include "mnist_dp/params.hpp"
+
+namespace mnist_dp {
+
+class DenseLayer final : public Layer {
+ public:
+  // Registers "<name>/kernel" (in, units) and "<name>/bias" (units) in params.
+  DenseLayer(std::string name, std::size_t in, std::size_t units, Activation activation,
+             ParameterBuffer& params);
+
+  const std::string& name() const override { return name_; }
+  std::size_t output_size() const override { return units_; }
+  std::size_t param_count() const override { return (in_ + 1) * units_; }
+  std::size_t input_size() const { return in_; }
+  Activation activation() const { return activation_; }
+
+  // Keras' glorot_uniform kernel (limit sqrt(6 / (in + units))), zero bias.
+  void initialize(std::uint64_t seed, std::uint64_t layer_index);
+
+  void forward(const StepContext& ctx, ConstMatrixView in, MatrixView out) override;
+  void backward(ConstMatrixView in, ConstMatrixView out, MatrixView grad_out,
+                MatrixView grad_in) override;
+
+ private:
+  std::string name_;
+  std::size_t in_;
+  std::size_t units_;
+  Activation activation_;
+  ParameterBuffer& params_;
+  std::size_t kernel_;
+  std::size_t bias_;
+};
+
+}  // namespace mnist_dp

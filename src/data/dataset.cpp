@@ -1,0 +1,77 @@
+// Finds and loads a configured dataset's files and copies batches out of it.
+#include "mnist_dp/data/dataset.hpp"
+
+#include <filesystem>
+
+#include "mnist_dp/data/idx_reader.hpp"
+
+namespace mnist_dp {
+namespace {
+
+constexpr std::size_t kImageSide = 28;
+constexpr std::size_t kClasses = 10;
+
+// "<dir>/<stem>" if it exists, else "<dir>/<stem>.gz" if that exists, else the plain name.
+std::string find_file(const std::string& dir, const std::string& stem) {
+  const std::filesystem::path plain = std::filesystem::path(dir) / stem;
+  std::error_code ec;
+  if (std::filesystem::exists(plain, ec)) return plain.string();
+  const std::filesystem::path gz = plain.string() + ".gz";
+  if (std::filesystem::exists(gz, ec)) return gz.string();
+  return plain.string();
+}
+
+Dataset load_idx_pair(const std::string& dir, const std::string& prefix, std::size_t limit) {
+  const std::string images_path = find_file(dir, prefix + "-images-idx3-ubyte");
+  const std::string labels_path = find_file(dir, prefix + "-labels-idx1-ubyte");
+  IdxImages images = read_idx_images(images_path);
+  std::vector<std::uint8_t> labels = read_idx_labels(labels_path, kClasses);
+  if (images.rows != kImageSide || images.cols != kImageSide) {
+    throw DataError(images_path + ": images are " + std::to_string(images.rows) + "x" +
+                    std::to_string(images.cols) + ", expected 28x28");
+  }
+  if (labels.size() != images.count) {
+    throw DataError(labels_path + ": " + std::to_string(labels.size()) + " labels but " +
+                    images_path + " has " + std::to_string(images.count) + " images");
+  }
+  Dataset d;
+  d.features = images.rows * images.cols;
+  d.count = limit ? std::min(limit, images.count) : images.count;
+  d.scale = 1.0f / 255.0f;
+  images.pixels.resize(d.count * d.features);
+  labels.resize(d.count);
+  d.pixels = std::move(images.pixels);
+  d.labels = std::move(labels);
+  return d;
+}
+
+}  // namespace
+
+DatasetPair load_datasets(const DataConfig& config) {
+  DatasetPair pair;
+  pair.num_classes = kClasses;
+  pair.train = load_idx_pair(config.dir, "train", config.train_limit);
+  pair.test = load_idx_pair(config.dir, "t10k", config.test_limit);
+  return pair;
+}
+
+void gather_batch(const Dataset& data, std::span<const std::uint32_t> indices, MatrixView out,
+                  std::uint8_t* labels) {
+  for (std::size_t r = 0; r < indices.size(); ++r) {
+    const std::uint8_t* src = data.pixels.data() + std::size_t{indices[r]} * data.features;
+    float* dst = out.row(r);
+    for (std::size_t c = 0; c < data.features; ++c) dst[c] = static_cast<float>(src[c]) * data.scale;
+    labels[r] = data.labels[indices[r]];
+  }
+}
+
+void copy_rows(const Dataset& data, std::size_t first, MatrixView out, std::uint8_t* labels) {
+  for (std::size_t r = 0; r < out.rows; ++r) {
+    const std::uint8_t* src = data.pixels.data() + (first + r) * data.features;
+    float* dst = out.row(r);
+    for (std::size_t c = 0; c < data.features; ++c) dst[c] = static_cast<float>(src[c]) * data.scale;
+    labels[r] = data.labels[first + r];
+  }
+}
+
+}  // namespace mnist_dp

@@ -1,0 +1,36 @@
+// Global-batch sampler: same permutation on every rank, contiguous rank slices.
+#include "mnist_dp/data/sampler.hpp"
+
+#include <algorithm>
+
+#include "mnist_dp/rng.hpp"
+
+namespace mnist_dp {
+
+GlobalBatchSampler::GlobalBatchSampler(std::size_t dataset_size, std::size_t global_batch,
+                                       std::uint64_t seed, int rank, int ranks)
+    : size_(dataset_size),
+      batch_(global_batch),
+      seed_(seed),
+      rank_(static_cast<std::size_t>(rank)),
+      ranks_(static_cast<std::size_t>(ranks)) {}
+
+void GlobalBatchSampler::set_epoch(std::uint64_t epoch) {
+  perm_ = epoch_permutation(size_, seed_, epoch);
+}
+
+std::size_t GlobalBatchSampler::steps_per_epoch() const { return (size_ + batch_ - 1) / batch_; }
+
+LocalBatch GlobalBatchSampler::local_batch(std::size_t step_in_epoch) const {
+  const std::size_t begin = step_in_epoch * batch_;
+  const std::size_t count = std::min(batch_, size_ - begin);
+  const std::size_t lo = count * rank_ / ranks_;
+  const std::size_t hi = count * (rank_ + 1) / ranks_;
+  return {std::span<const std::uint32_t>(perm_).subspan(begin + lo, hi - lo), count, lo};
+}
+
+std::size_t GlobalBatchSampler::max_local_batch() const {
+  return (std::min(batch_, size_) + ranks_ - 1) / ranks_;
+}
+
+}  // namespace mnist_dp

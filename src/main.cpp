@@ -1,0 +1,125 @@
+// mnist_dp entry point: starts MPI, reads the CLI and config, loads the data
+// on every rank, trains, and turns any failure into the same exit on all ranks.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "mnist_dp/blas.hpp"
+#include "mnist_dp/cli.hpp"
+#include "mnist_dp/comm/collective_status.hpp"
+#include "mnist_dp/comm/mpi_communicator.hpp"
+#include "mnist_dp/config.hpp"
+#include "mnist_dp/data/dataset.hpp"
+#include "mnist_dp/io/checkpoint.hpp"
+#include "mnist_dp/trainer.hpp"
+
+namespace mnist_dp {
+namespace {
+
+// Fails early, before any training, if an output path cannot be written.
+void check_writable(const std::string& path, const char* key) {
+  if (path.empty()) return;
+  const std::filesystem::path target(path);
+  std::error_code ec;
+  if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), ec);
+  const std::string probe = path + ".probe";
+  std::ofstream out(probe);
+  if (!out) throw std::runtime_error(path + ": " + key + ": cannot write to this location");
+  out.close();
+  std::filesystem::remove(probe, ec);
+}
+
+void print_rank0(const Communicator& comm, const std::string& text) {
+  if (comm.rank() != 0) return;
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+}
+
+int run(Communicator& comm, int argc, char** argv) {
+  CliOptions cli;
+  run_collectively(comm, kExitUsage, [&] { cli = parse_cli(argc, argv); });
+  if (cli.help) {
+    print_rank0(comm, cli.help_text);
+    return kExitOk;
+  }
+
+  std::optional<Checkpoint> checkpoint;
+  if (!cli.resume.empty()) {
+    run_collectively(comm, kExitDataError, [&] { checkpoint = read_checkpoint(cli.resume); });
+  }
+  Config config;
+  run_collectively(comm, kExitUsage, [&] {
+    config = cli.config.empty()
+                 ? parse_config(checkpoint->config_yaml, cli.resume + " (config)", cli.sets)
+                 : load_config_file(cli.config, cli.sets);
+    if (config.training.batch_size < static_cast<std::size_t>(comm.size())) {
+      throw ConfigError("training.batch_size: the global batch (" +
+                        std::to_string(config.training.batch_size) + ") is smaller than the " +
+                        std::to_string(comm.size()) + " ranks");
+    }
+  });
+  if (cli.print_config) {
+    print_rank0(comm, to_yaml(config));
+    return kExitOk;
+  }
+  run_collectively(comm, kExitRuntimeError, [&] {
+    if (comm.rank() != 0) return;
+    check_writable(config.output.checkpoint, "output.checkpoint");
+    check_writable(config.output.metrics, "output.metrics");
+  });
+
+  const int blas_threads = default_blas_threads(comm.local_size());
+  set_blas_threads(blas_threads);
+  DatasetPair data;
+  run_collectively(comm, kExitDataError, [&] { data = load_datasets(config.data); });
+
+  std::optional<Trainer> trainer;
+  run_collectively(comm, kExitUsage, [&] { trainer.emplace(config, comm, data); });
+  if (checkpoint) {
+    run_collectively(comm, kExitDataError, [&] { trainer->restore(*checkpoint, cli.resume); });
+  }
+  const std::size_t per_rank = (config.training.batch_size + comm.size() - 1) / comm.size();
+  char banner[512];
+  std::snprintf(banner, sizeof banner,
+                "mnist_dp: %d rank(s) x %d BLAS thread(s); %s: %zu train / %zu test images; "
+                "global batch %zu (<= %zu per rank)\n",
+                comm.size(), blas_threads, config.data.dataset.c_str(), data.train.count,
+                data.test.count, config.training.batch_size, per_rank);
+  print_rank0(comm, banner + trainer->model().summary());
+  if (checkpoint) {
+    print_rank0(comm, "Resuming from " + cli.resume + " at epoch " +
+                          std::to_string(checkpoint->progress.epoch + 1) + ", step " +
+                          std::to_string(checkpoint->progress.step_in_epoch) + "\n");
+  }
+
+  TrainerHooks hooks;
+  hooks.log = [](const std::string& line) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  };
+  hooks.save_checkpoint = [&](const Checkpoint& c) { write_checkpoint(config.output.checkpoint, c); };
+  trainer->run(hooks);
+
+  if (cli.profile) print_rank0(comm, trainer->timers().table());
+  run_collectively(comm, kExitRuntimeError, [&] {
+    if (comm.rank() != 0 || cli.profile_json.empty()) return;
+    std::ofstream out(cli.profile_json);
+    out << trainer->timers().json() << "\n";
+    if (!out) throw std::runtime_error(cli.profile_json + ": cannot write profile JSON");
+  });
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace mnist_dp
+
+int main(int argc, char** argv) {
+  mnist_dp::MpiCommunicator comm(&argc, &argv);
+  try {
+    return mnist_dp::run(comm, argc, argv);
+  } catch (const mnist_dp::RunFailure& failure) {
+    return failure.exit_code();
+  }
+}

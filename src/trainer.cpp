@@ -1,0 +1,202 @@
+// The training loop. All ranks run the same steps in lockstep; every value
+// that decides control flow (loss, progress) is global after a reduction, so
+// all ranks take the same branches and none can stop alone.
+#include "mnist_dp/trainer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "mnist_dp/comm/collective_status.hpp"
+#include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/layers/softmax_cross_entropy.hpp"
+
+namespace mnist_dp {
+namespace {
+
+std::size_t model_batch_capacity(const Config& config, const GlobalBatchSampler& sampler) {
+  return std::max(sampler.max_local_batch(), config.training.eval_batch_size);
+}
+
+}  // namespace
+
+Trainer::Trainer(const Config& config, Communicator& comm, const DatasetPair& data)
+    : config_(config),
+      config_yaml_(to_yaml(config)),
+      comm_(comm),
+      data_(data),
+      sampler_(data.train.count, config.training.batch_size, config.training.seed, comm.rank(),
+               comm.size()),
+      model_(config.model, data.train.features, data.num_classes,
+             model_batch_capacity(config, sampler_)),
+      optimizer_(make_optimizer(config.optimizer, model_.params().size())),
+      batch_x_(model_.max_batch() * data.train.features),
+      batch_labels_(model_.max_batch()) {
+  model_.initialize(config.training.seed);
+}
+
+void Trainer::restore(const Checkpoint& c, const std::string& source) {
+  const auto& expected = model_.params().tensors();
+  auto mismatch = [&](const std::string& what) {
+    throw DataError(source + ": checkpoint does not match the configured network: " + what);
+  };
+  if (c.tensors.size() != expected.size()) {
+    mismatch(std::to_string(c.tensors.size()) + " weight tensors, the model has " +
+             std::to_string(expected.size()));
+  }
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const ParamTensor& a = c.tensors[i];
+    const ParamTensor& b = expected[i];
+    if (a.name != b.name || a.rows != b.rows || a.cols != b.cols) {
+      mismatch(a.name + " is " + std::to_string(a.rows) + "x" + std::to_string(a.cols) + ", model " +
+               b.name + " is " + std::to_string(b.rows) + "x" + std::to_string(b.cols));
+    }
+  }
+  if (c.optimizer_name != optimizer_->name() ||
+      c.optimizer_slots.size() != optimizer_->slot_names().size()) {
+    mismatch("optimizer '" + c.optimizer_name + "', configured '" + optimizer_->name() + "'");
+  }
+  for (std::size_t i = 0; i < c.optimizer_slots.size(); ++i) {
+    if (c.optimizer_slots[i].values.size() != model_.params().size()) {
+      mismatch("optimizer slot '" + c.optimizer_slots[i].name + "' has the wrong length");
+    }
+  }
+  if (c.progress.step_in_epoch >= sampler_.steps_per_epoch() && c.progress.step_in_epoch != 0) {
+    mismatch("step " + std::to_string(c.progress.step_in_epoch) + " is beyond an epoch of " +
+             std::to_string(sampler_.steps_per_epoch()) + " steps");
+  }
+  std::copy(c.params.begin(), c.params.end(), model_.params().values().begin());
+  for (std::size_t i = 0; i < c.optimizer_slots.size(); ++i) {
+    optimizer_->slot(i) = c.optimizer_slots[i].values;
+  }
+  optimizer_->set_iterations(c.optimizer_iterations);
+  progress_ = c.progress;
+}
+
+Checkpoint Trainer::snapshot() const {
+  Checkpoint c;
+  c.config_yaml = config_yaml_;
+  c.seed = config_.training.seed;
+  c.progress = progress_;
+  c.tensors = model_.params().tensors();
+  c.params.assign(model_.params().values().begin(), model_.params().values().end());
+  c.optimizer_name = optimizer_->name();
+  c.optimizer_iterations = optimizer_->iterations();
+  for (std::size_t i = 0; i < optimizer_->slot_names().size(); ++i) {
+    c.optimizer_slots.push_back({optimizer_->slot_names()[i], optimizer_->slot(i)});
+  }
+  return c;
+}
+
+void Trainer::train_step(std::size_t step_in_epoch) {
+  const LocalBatch batch = sampler_.local_batch(step_in_epoch);
+  const std::size_t rows = batch.indices.size();
+  const MatrixView x{batch_x_.data(), rows, data_.train.features};
+  gather_batch(data_.train, batch.indices, x, batch_labels_.data());
+  timers_.mark(Phase::kData);
+
+  const StepContext ctx{true, config_.training.seed, progress_.global_step, batch.first_position};
+  const ConstMatrixView logits = model_.forward(ctx, x);
+  const MatrixView grad_logits = model_.logits_grad_buffer(rows);
+  // Each sample's gradient is scaled by 1/(global batch size): the allreduced
+  // sum is then the mean gradient over the whole global batch.
+  const LossStats stats = softmax_cross_entropy(
+      logits, batch_labels_.data(), 1.0f / static_cast<float>(batch.global_count), grad_logits);
+  timers_.mark(Phase::kForward);
+  model_.backward(x, grad_logits);
+  timers_.mark(Phase::kBackward);
+
+  comm_.allreduce_sum(model_.params().grads());
+  double step_sums[2] = {stats.loss_sum, static_cast<double>(stats.correct)};
+  comm_.allreduce_sum(std::span<double>(step_sums));
+  timers_.mark(Phase::kAllreduce);
+  if (!std::isfinite(step_sums[0])) {
+    if (comm_.rank() == 0) {
+      std::fprintf(stderr,
+                   "mnist_dp: error: training diverged: non-finite loss at epoch %llu step %zu; "
+                   "no checkpoint written\n",
+                   static_cast<unsigned long long>(progress_.epoch + 1), step_in_epoch + 1);
+    }
+    throw RunFailure(kExitDiverged);
+  }
+  optimizer_->step(model_.params().values(), model_.params().grads());
+  timers_.mark(Phase::kOptimizer);
+
+  progress_.loss_sum += step_sums[0];
+  progress_.correct += step_sums[1];
+  progress_.seen += static_cast<double>(batch.global_count);
+  progress_.global_step += 1;
+  progress_.step_in_epoch = step_in_epoch + 1;
+}
+
+EvalResult Trainer::evaluate() {
+  const Dataset& test = data_.test;
+  const auto rank = static_cast<std::size_t>(comm_.rank());
+  const auto ranks = static_cast<std::size_t>(comm_.size());
+  const std::size_t begin = test.count * rank / ranks;
+  const std::size_t end = test.count * (rank + 1) / ranks;
+  double sums[2] = {0, 0};
+  const StepContext ctx{};  // inference: no dropout
+  for (std::size_t first = begin; first < end; first += config_.training.eval_batch_size) {
+    const std::size_t rows = std::min(config_.training.eval_batch_size, end - first);
+    const MatrixView x{batch_x_.data(), rows, test.features};
+    copy_rows(test, first, x, batch_labels_.data());
+    const LossStats stats =
+        softmax_cross_entropy(model_.forward(ctx, x), batch_labels_.data(), 0.0f, MatrixView{});
+    sums[0] += stats.loss_sum;
+    sums[1] += static_cast<double>(stats.correct);
+  }
+  comm_.allreduce_sum(std::span<double>(sums));
+  const auto n = static_cast<double>(test.count);
+  return {sums[0] / n, sums[1] / n};
+}
+
+void Trainer::finish_epoch(const TrainerHooks& hooks, double train_seconds) {
+  timers_.restart();
+  const auto eval_start = std::chrono::steady_clock::now();
+  const EvalResult eval = evaluate();
+  const double eval_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
+  timers_.mark(Phase::kEvaluate);
+
+  EpochMetrics m;
+  m.epoch = progress_.epoch + 1;
+  m.loss = progress_.loss_sum / progress_.seen;
+  m.accuracy = progress_.correct / progress_.seen;
+  m.val_loss = eval.loss;
+  m.val_accuracy = eval.accuracy;
+  m.train_seconds = train_seconds;
+  m.eval_seconds = eval_seconds;
+  progress_.history.push_back(m);
+  progress_.epoch += 1;
+  progress_.step_in_epoch = 0;
+  progress_.loss_sum = progress_.correct = progress_.seen = 0;
+
+  const std::size_t every = config_.output.checkpoint_every_epochs;
+  const bool last = progress_.epoch == config_.training.epochs;
+  const bool checkpoint_due = !config_.output.checkpoint.empty() &&
+                              (last || (every > 0 && progress_.epoch % every == 0));
+  run_collectively(comm_, kExitRuntimeError, [&] {
+    if (comm_.rank() != 0) return;
+    if (hooks.log) hooks.log(format_epoch_line(m, config_.training.epochs));
+    if (!config_.output.metrics.empty()) write_metrics_csv(config_.output.metrics, progress_.history);
+    if (checkpoint_due && hooks.save_checkpoint) hooks.save_checkpoint(snapshot());
+  });
+  timers_.mark(Phase::kOutput);
+}
+
+void Trainer::run(const TrainerHooks& hooks) {
+  while (progress_.epoch < config_.training.epochs) {
+    sampler_.set_epoch(progress_.epoch);
+    const auto start = std::chrono::steady_clock::now();
+    timers_.restart();
+    for (std::size_t s = progress_.step_in_epoch; s < sampler_.steps_per_epoch(); ++s) {
+      train_step(s);
+    }
+    const double train_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    finish_epoch(hooks, train_seconds);
+  }
+}
+
+}  // namespace mnist_dp
