@@ -21,8 +21,11 @@ class MapReader {
  public:
   MapReader(const YAML::Node& node, std::string source, std::string path)
       : node_(node), source_(std::move(source)), path_(std::move(path)) {
-    if (node_ && !node_.IsMap()) fail(path_, "must be a mapping");
+    if (present(node_) && !node_.IsMap()) fail(path_, "must be a mapping");
   }
+
+  // Absent and null values both mean "use the default".
+  static bool present(const YAML::Node& n) { return n.IsDefined() && !n.IsNull(); }
 
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
     throw ConfigError(source_ + ": " + key + ": " + what);
@@ -30,9 +33,12 @@ class MapReader {
   std::string key_path(const std::string& key) const {
     return path_.empty() ? key : path_ + "." + key;
   }
+  // The value under key, or an undefined node when absent or null.
   YAML::Node child(const std::string& key) {
     used_.insert(key);
-    return node_ ? node_[key] : YAML::Node();
+    if (!present(node_)) return YAML::Node(YAML::NodeType::Undefined);
+    const YAML::Node v = node_[key];
+    return present(v) ? v : YAML::Node(YAML::NodeType::Undefined);
   }
   std::string scalar(const std::string& key, const YAML::Node& v) const {
     if (!v.IsScalar()) fail(key_path(key), "must be a single value");
@@ -96,7 +102,7 @@ class MapReader {
     else fail(key_path(key), "must be true or false (got '" + s + "')");
   }
   void finish() const {
-    if (!node_) return;
+    if (!present(node_)) return;
     for (const auto& kv : node_) {
       const std::string key = kv.first.Scalar();
       if (!used_.count(key)) fail(key_path(key), "unknown key");
@@ -104,7 +110,7 @@ class MapReader {
   }
 
  private:
-  YAML::Node node_;
+  const YAML::Node node_;
   std::string source_;
   std::string path_;
   std::set<std::string> used_;

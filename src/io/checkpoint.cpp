@@ -64,6 +64,7 @@ void write_string_attr(hid_t obj, const char* name, const std::string& value) {
 void write_strings_attr(hid_t obj, const char* name, const std::vector<std::string>& values) {
   Handle type(must(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
   check(H5Tset_size(type.get(), H5T_VARIABLE), "string size");
+  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "string charset");
   const hsize_t n = values.size();
   Handle space(must(H5Screate_simple(1, &n, nullptr), "dataspace"), H5Sclose);
   Handle attr(must(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), name),
@@ -164,6 +165,16 @@ void fsync_path(const std::string& path, int flags) {
 
 // ---- reading ----
 
+// A variable-length string memory type with the character set of `file_type`.
+hid_t variable_string_like(hid_t file_type) {
+  const hid_t type = must(H5Tcopy(H5T_C_S1), "string type");
+  if (H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5Tget_cset(file_type)) < 0) {
+    H5Tclose(type);
+    throw Failure("string type");
+  }
+  return type;
+}
+
 std::string read_string_attr(hid_t obj, const char* name) {
   if (H5Aexists(obj, name) <= 0) throw Failure(std::string("missing attribute '") + name + "'");
   Handle attr(must(H5Aopen(obj, name, H5P_DEFAULT), name), H5Aclose);
@@ -171,8 +182,7 @@ std::string read_string_attr(hid_t obj, const char* name) {
   if (H5Tget_class(file_type.get()) != H5T_STRING || H5Tis_variable_str(file_type.get()) <= 0) {
     throw Failure(std::string("attribute '") + name + "' is not a string");
   }
-  Handle type(must(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
-  check(H5Tset_size(type.get(), H5T_VARIABLE), "string size");
+  Handle type(variable_string_like(file_type.get()), H5Tclose);
   char* text = nullptr;
   check(H5Aread(attr.get(), type.get(), &text), name);
   std::string out = text ? text : "";
@@ -186,8 +196,11 @@ std::vector<std::string> read_strings_attr(hid_t obj, const char* name) {
   Handle space(must(H5Aget_space(attr.get()), name), H5Sclose);
   const hssize_t n = H5Sget_simple_extent_npoints(space.get());
   if (n < 0 || n > 100000) throw Failure(std::string("attribute '") + name + "' has a bad size");
-  Handle type(must(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
-  check(H5Tset_size(type.get(), H5T_VARIABLE), "string size");
+  Handle file_type(must(H5Aget_type(attr.get()), name), H5Tclose);
+  if (H5Tget_class(file_type.get()) != H5T_STRING || H5Tis_variable_str(file_type.get()) <= 0) {
+    throw Failure(std::string("attribute '") + name + "' is not a list of strings");
+  }
+  Handle type(variable_string_like(file_type.get()), H5Tclose);
   std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
   check(H5Aread(attr.get(), type.get(), ptrs.data()), name);
   std::vector<std::string> out;

@@ -1,0 +1,105 @@
+// Checkpoint round trip through HDF5, and rejection of missing, foreign,
+// truncated and corrupted files.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/io/checkpoint.hpp"
+#include "test_support.hpp"
+
+namespace mnist_dp {
+namespace {
+
+using testing::TempDir;
+
+Checkpoint sample_checkpoint() {
+  Checkpoint c;
+  c.config_yaml = "model: {}\n";
+  c.seed = 42;
+  c.progress.epoch = 3;
+  c.progress.step_in_epoch = 17;
+  c.progress.global_step = 3 * 469 + 17;
+  c.progress.loss_sum = 12.5;
+  c.progress.correct = 2000;
+  c.progress.seen = 2176;
+  c.progress.history = {{1, 0.3, 0.9, 0.2, 0.95, 1.5, 0.1}, {2, 0.1, 0.97, 0.09, 0.975, 1.4, 0.1}};
+  c.tensors = {{"dense/kernel", 0, 3, 2}, {"dense/bias", 6, 1, 2}};
+  c.params = {1.5f, -2.0f, 0.25f, 1e-8f, 3.0f, -0.0f, 0.125f, 7.0f};
+  c.optimizer_name = "adam";
+  c.optimizer_iterations = 1424;
+  c.optimizer_slots = {{"m", std::vector<float>(8, 0.5f)}, {"v", std::vector<float>(8, 0.25f)}};
+  return c;
+}
+
+TEST(Checkpoint, RoundTripsEveryField) {
+  TempDir dir;
+  const std::string path = dir.file("sub/ckpt.h5");
+  const Checkpoint a = sample_checkpoint();
+  write_checkpoint(path, a);
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  const Checkpoint b = read_checkpoint(path);
+  EXPECT_EQ(b.config_yaml, a.config_yaml);
+  EXPECT_EQ(b.seed, 42u);
+  EXPECT_EQ(b.progress.epoch, 3u);
+  EXPECT_EQ(b.progress.step_in_epoch, 17u);
+  EXPECT_EQ(b.progress.global_step, a.progress.global_step);
+  EXPECT_EQ(b.progress.loss_sum, 12.5);
+  EXPECT_EQ(b.progress.seen, 2176);
+  ASSERT_EQ(b.progress.history.size(), 2u);
+  EXPECT_EQ(b.progress.history[1].epoch, 2u);
+  EXPECT_EQ(b.progress.history[1].val_accuracy, 0.975);
+  ASSERT_EQ(b.tensors.size(), 2u);
+  EXPECT_EQ(b.tensors[0].name, "dense/kernel");
+  EXPECT_EQ(b.tensors[0].rows, 3u);
+  EXPECT_EQ(b.tensors[1].rows, 1u);
+  EXPECT_EQ(b.tensors[1].offset, 6u);
+  EXPECT_EQ(b.params, a.params);
+  EXPECT_EQ(b.optimizer_name, "adam");
+  EXPECT_EQ(b.optimizer_iterations, 1424u);
+  ASSERT_EQ(b.optimizer_slots.size(), 2u);
+  EXPECT_EQ(b.optimizer_slots[1].name, "v");
+  EXPECT_EQ(b.optimizer_slots[1].values, a.optimizer_slots[1].values);
+}
+
+std::string read_error(const std::string& path) {
+  try {
+    read_checkpoint(path);
+  } catch (const DataError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Checkpoint, RejectsMissingForeignAndTruncatedFiles) {
+  TempDir dir;
+  EXPECT_EQ(read_error(dir.file("none.h5")), dir.file("none.h5") + ": no such checkpoint file");
+  testing::write_file(dir.file("text.h5"), "not hdf5 at all");
+  EXPECT_EQ(read_error(dir.file("text.h5")), dir.file("text.h5") + ": not an HDF5 file");
+
+  write_checkpoint(dir.file("good.h5"), sample_checkpoint());
+  const std::string bytes = testing::read_file(dir.file("good.h5"));
+  testing::write_file(dir.file("torn.h5"), bytes.substr(0, bytes.size() / 2));
+  EXPECT_NE(read_error(dir.file("torn.h5")).find(dir.file("torn.h5")), std::string::npos);
+}
+
+TEST(Checkpoint, DetectsFlippedParameterBytes) {
+  TempDir dir;
+  Checkpoint c = sample_checkpoint();
+  c.params = std::vector<float>(8, 1234.5f);  // a recognisable byte pattern
+  write_checkpoint(dir.file("c.h5"), c);
+  std::string bytes = testing::read_file(dir.file("c.h5"));
+  const float needle = 1234.5f;
+  const std::size_t at = bytes.find(std::string(reinterpret_cast<const char*>(&needle), 4));
+  ASSERT_NE(at, std::string::npos);
+  bytes[at] = static_cast<char>(bytes[at] ^ 1);
+  testing::write_file(dir.file("c.h5"), bytes);
+  EXPECT_NE(read_error(dir.file("c.h5")).find("checksum mismatch"), std::string::npos);
+}
+
+TEST(Checkpoint, UnwritableDirectoryIsAnError) {
+  EXPECT_THROW(write_checkpoint("/proc/no/such/dir/ckpt.h5", sample_checkpoint()), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace mnist_dp
