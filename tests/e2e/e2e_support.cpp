@@ -1,0 +1,33 @@
+// Implementation of the end-to-end test helpers.
+#include "e2e_support.hpp"
+
+#include <sstream>
+
+#include "mnist_dp/io/checkpoint.hpp"
+
+namespace mnist_dp::testing {
+
+std::string mpirun(int ranks) {
+  return std::string(MNIST_DP_MPIEXEC) + " --allow-run-as-root --oversubscribe -np " +
+         std::to_string(ranks) + " ";
+}
+
+std::string mnist_dir() { return MNIST_DP_SOURCE_DIR "/data/mnist"; }
+
+std::string train_command(int ranks, const std::string& extra) {
+  return mpirun(ranks) + MNIST_DP_BINARY " --config " MNIST_DP_SOURCE_DIR
+         "/configs/mlp512.yaml --set data.dir=" + mnist_dir() + " " + extra;
+}
+
+std::vector<float> checkpoint_params(const std::string& path) { return read_checkpoint(path).params; }
+
+std::vector<std::string> error_lines(const std::string& output) {
+  std::vector<std::string> lines;
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("mnist_dp: error:", 0) == 0) lines.push_back(line);
+  }
+  return lines;
+}
+
+}  // namespace mnist_dp::testing

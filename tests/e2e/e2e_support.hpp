@@ -1,0 +1,23 @@
+// Helpers for end-to-end tests: run the real mnist_dp under mpirun on the
+// real MNIST files and read back what it wrote.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "test_support.hpp"
+
+namespace mnist_dp::testing {
+
+// The mpirun command line prefix for n ranks (root-safe, oversubscribe allowed).
+std::string mpirun(int ranks);
+// "mpirun ... mnist_dp --config configs/mlp512.yaml" plus data dir and extra arguments.
+std::string train_command(int ranks, const std::string& extra);
+// The MNIST directory used by the tests (data/mnist in the source tree).
+std::string mnist_dir();
+// The final parameters stored in a checkpoint.
+std::vector<float> checkpoint_params(const std::string& path);
+// Lines of output that start with "mnist_dp: error:".
+std::vector<std::string> error_lines(const std::string& output);
+
+}  // namespace mnist_dp::testing

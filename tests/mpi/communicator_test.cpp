@@ -1,0 +1,68 @@
+// MpiCommunicator under mpirun (-np 2 and 4): collectives give the right
+// values on every rank, and agree_or_fail stops all ranks when one fails.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+#include "mnist_dp/comm/collective_status.hpp"
+#include "mnist_dp/comm/mpi_communicator.hpp"
+
+namespace mnist_dp {
+namespace {
+
+MpiCommunicator* comm = nullptr;
+
+TEST(MpiCommunicator, AllreduceSumsFloatsAndDoubles) {
+  const int n = comm->size();
+  std::vector<float> f(1000);
+  for (std::size_t i = 0; i < f.size(); ++i) f[i] = static_cast<float>(comm->rank() + 1) * static_cast<float>(i);
+  comm->allreduce_sum(f);
+  const float ranks_sum = static_cast<float>(n * (n + 1) / 2);
+  for (std::size_t i = 0; i < f.size(); ++i) ASSERT_EQ(f[i], ranks_sum * static_cast<float>(i));
+  std::vector<double> d{0.5 * comm->rank(), 1.0};
+  comm->allreduce_sum(d);
+  EXPECT_DOUBLE_EQ(d[0], 0.5 * n * (n - 1) / 2);
+  EXPECT_DOUBLE_EQ(d[1], n);
+}
+
+TEST(MpiCommunicator, MinMaxAndBroadcast) {
+  EXPECT_EQ(comm->allreduce_min(comm->rank() + 10), 10);
+  EXPECT_EQ(comm->allreduce_max(comm->rank() + 10), comm->size() + 9);
+  std::vector<std::byte> data(16, std::byte{0});
+  if (comm->rank() == 1) data.assign(16, std::byte{7});
+  comm->broadcast(data, 1);
+  for (auto b : data) EXPECT_EQ(b, std::byte{7});
+  EXPECT_GE(comm->local_size(), 1);
+}
+
+TEST(CollectiveStatus, AllRanksStopWhenOneFails) {
+  std::optional<LocalError> error;
+  if (comm->rank() == comm->size() - 1) error = LocalError{"last rank broke", kExitDataError};
+  try {
+    agree_or_fail(*comm, error);
+    FAIL() << "agree_or_fail returned on rank " << comm->rank();
+  } catch (const RunFailure& f) {
+    EXPECT_EQ(f.exit_code(), kExitDataError);
+  }
+}
+
+TEST(CollectiveStatus, ReturnsWhenNoRankFails) {
+  EXPECT_NO_THROW(agree_or_fail(*comm, std::nullopt));
+  EXPECT_NO_THROW(run_collectively(*comm, kExitRuntimeError, [] {}));
+}
+
+}  // namespace
+}  // namespace mnist_dp
+
+int main(int argc, char** argv) {
+  auto comm = std::make_unique<mnist_dp::MpiCommunicator>(&argc, &argv);
+  mnist_dp::comm = comm.get();
+  ::testing::InitGoogleTest(&argc, argv);
+  if (comm->rank() != 0) {
+    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+    delete listeners.Release(listeners.default_result_printer());
+  }
+  const int failed = RUN_ALL_TESTS();
+  return failed;
+}
