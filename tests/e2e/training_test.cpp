@@ -20,16 +20,17 @@ double max_relative_difference(const std::vector<float>& a, const std::vector<fl
   return diff / scale;
 }
 
-// 50 global batches of 128 with dropout on, at several rank counts (3 gives
+// 20 global batches of 128 with dropout on, at several rank counts (3 gives
 // uneven local batches of 42/43/43). Any error in how batches, dropout masks
 // or gradient scaling are split across ranks shows from the first step. The
-// remaining difference is float summation order, ~1e-7 here; beyond ~100
-// steps Adam amplifies it chaotically (see docs/ARCHITECTURE.md), so longer
-// runs cannot be compared this way until the reduction order is fixed.
+// remaining difference is float summation order, ~5e-8 here; somewhere past
+// 25-120 steps training amplifies it chaotically (measured; see
+// docs/ARCHITECTURE.md), so longer runs cannot be compared this way until the
+// reduction order is made independent of the rank count.
 TEST(Training, RankCountDoesNotChangeTheModel) {
   TempDir dir;
   const std::string common =
-      "--set data.train_limit=6400 --set data.test_limit=500 --set training.epochs=1 "
+      "--set data.train_limit=2560 --set data.test_limit=500 --set training.epochs=1 "
       "--set output.metrics= --set output.checkpoint=" + dir.path() + "/np";
   std::vector<std::vector<float>> params;
   for (int ranks : {1, 2, 3, 4}) {

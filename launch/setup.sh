@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian machine for mnist_dp: installs the Debian packages it
+# needs (only those missing), builds in Release into build/, and fetches MNIST.
+# Usage: launch/setup.sh            (run from anywhere; paths are repo-relative)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(g++ cmake make libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev hdf5-tools
+          libyaml-cpp-dev libboost-program-options-dev libgtest-dev zlib1g-dev curl ca-certificates)
+command -v npm > /dev/null || packages+=(npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup.sh: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build build -j"$(nproc)"
+bash launch/fetch_data.sh mnist data/mnist
