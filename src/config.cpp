@@ -97,9 +97,12 @@ class MapReader {
     const YAML::Node v = child(key);
     if (!v) return;
     const std::string s = scalar(key, v);
-    if (s == "true") out = true;
-    else if (s == "false") out = false;
-    else fail(key_path(key), "must be true or false (got '" + s + "')");
+    if (s == "true")
+      out = true;
+    else if (s == "false")
+      out = false;
+    else
+      fail(key_path(key), "must be true or false (got '" + s + "')");
   }
   void finish() const {
     if (!present(node_)) return;
@@ -118,7 +121,8 @@ class MapReader {
 
 constexpr double kInf = 1e300;
 
-LayerConfig parse_layer(const YAML::Node& node, const std::string& source, const std::string& path) {
+LayerConfig parse_layer(const YAML::Node& node, const std::string& source,
+                        const std::string& path) {
   MapReader r(node, source, path);
   LayerConfig layer;
   std::string type;
@@ -127,8 +131,8 @@ LayerConfig parse_layer(const YAML::Node& node, const std::string& source, const
     std::string name = "linear";
     r.text("activation", name);
     if (!parse_activation(name, layer.activation)) {
-      r.fail(r.key_path("activation"), "unknown activation '" + name +
-                                           "' (expected linear, relu, sigmoid, tanh or softmax)");
+      r.fail(r.key_path("activation"),
+             "unknown activation '" + name + "' (expected linear, relu, sigmoid, tanh or softmax)");
     }
   };
   if (type == "dense") {
@@ -145,7 +149,8 @@ LayerConfig parse_layer(const YAML::Node& node, const std::string& source, const
     layer.type = LayerType::kActivation;
     activation();
   } else {
-    r.fail(r.key_path("type"), "unknown layer type '" + type + "' (expected dense, dropout or activation)");
+    r.fail(r.key_path("type"),
+           "unknown layer type '" + type + "' (expected dense, dropout or activation)");
   }
   r.finish();
   return layer;
@@ -157,7 +162,8 @@ void validate_model(const ModelConfig& model, const std::string& source) {
   std::size_t output = layers.size() - 1;
   if (layers.back().type == LayerType::kActivation && output > 0) --output;  // Dense + Activation
   for (std::size_t i = 0; i < layers.size(); ++i) {
-    const bool softmax = layers[i].type != LayerType::kDropout && layers[i].activation == Activation::kSoftmax;
+    const bool softmax =
+        layers[i].type != LayerType::kDropout && layers[i].activation == Activation::kSoftmax;
     if (softmax && i < output) {
       throw ConfigError(source + ": model.layers." + std::to_string(i) +
                         ".activation: softmax is only allowed on the output layer");
@@ -165,11 +171,12 @@ void validate_model(const ModelConfig& model, const std::string& source) {
   }
   const LayerConfig& last = layers[output];
   const bool ends_in_softmax =
-      last.type == LayerType::kDense &&
-      (last.activation == Activation::kSoftmax ||
-       (layers.back().type == LayerType::kActivation && layers.back().activation == Activation::kSoftmax));
+      last.type == LayerType::kDense && (last.activation == Activation::kSoftmax ||
+                                         (layers.back().type == LayerType::kActivation &&
+                                          layers.back().activation == Activation::kSoftmax));
   if (!ends_in_softmax) {
-    throw ConfigError(source + ": model.layers: the last layer must be a dense layer with softmax "
+    throw ConfigError(source +
+                      ": model.layers: the last layer must be a dense layer with softmax "
                       "activation (the loss is categorical cross-entropy)");
   }
 }
@@ -197,7 +204,8 @@ Config parse_root(const YAML::Node& root, const std::string& source) {
     OptimizerConfig& o = c.optimizer;
     r.text("name", o.name);
     if (o.name != "adam" && o.name != "sgd" && o.name != "rmsprop") {
-      r.fail("optimizer.name", "unknown optimizer '" + o.name + "' (expected adam, sgd or rmsprop)");
+      r.fail("optimizer.name",
+             "unknown optimizer '" + o.name + "' (expected adam, sgd or rmsprop)");
     }
     if (o.name == "rmsprop") o.learning_rate = 1e-3;
     if (o.name == "sgd") o.learning_rate = 1e-2;
@@ -214,7 +222,8 @@ Config parse_root(const YAML::Node& root, const std::string& source) {
     MapReader r(top.child("data"), source, "data");
     r.text("dataset", c.data.dataset);
     if (c.data.dataset != "mnist" && c.data.dataset != "fashion-mnist") {
-      r.fail("data.dataset", "unknown dataset '" + c.data.dataset + "' (expected mnist or fashion-mnist)");
+      r.fail("data.dataset",
+             "unknown dataset '" + c.data.dataset + "' (expected mnist or fashion-mnist)");
     }
     r.text("dir", c.data.dir);
     r.count("train_limit", c.data.train_limit, true);
@@ -323,7 +332,8 @@ std::string to_yaml(const Config& c) {
   out << YAML::Key << "seed" << YAML::Value << c.training.seed;
   out << YAML::Key << "batch_size" << YAML::Value << c.training.batch_size;
   out << YAML::Key << "epochs" << YAML::Value << c.training.epochs;
-  out << YAML::Key << "eval_batch_size" << YAML::Value << c.training.eval_batch_size << YAML::EndMap;
+  out << YAML::Key << "eval_batch_size" << YAML::Value << c.training.eval_batch_size
+      << YAML::EndMap;
 
   out << YAML::Key << "output" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "checkpoint" << YAML::Value << c.output.checkpoint;

@@ -99,7 +99,9 @@ int run(Communicator& comm, int argc, char** argv) {
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
   };
-  hooks.save_checkpoint = [&](const Checkpoint& c) { write_checkpoint(config.output.checkpoint, c); };
+  hooks.save_checkpoint = [&](const Checkpoint& c) {
+    write_checkpoint(config.output.checkpoint, c);
+  };
   trainer->run(hooks);
 
   if (cli.profile) print_rank0(comm, trainer->timers().table());

@@ -29,13 +29,13 @@ Model::Model(const ModelConfig& config, std::size_t input_size, std::size_t num_
       case LayerType::kDropout: {
         std::string name =
             dropout_count++ ? "dropout_" + std::to_string(dropout_count - 1) : "dropout";
-        layers_.push_back(std::make_unique<DropoutLayer>(std::move(name), lc.rate, width, i,
-                                                         max_batch));
+        layers_.push_back(
+            std::make_unique<DropoutLayer>(std::move(name), lc.rate, width, i, max_batch));
         break;
       }
       case LayerType::kActivation: {
-        std::string name =
-            activation_count++ ? "activation_" + std::to_string(activation_count - 1) : "activation";
+        std::string name = activation_count++ ? "activation_" + std::to_string(activation_count - 1)
+                                              : "activation";
         layers_.push_back(std::make_unique<ActivationLayer>(std::move(name), lc.activation, width));
         break;
       }

@@ -6,7 +6,7 @@
 namespace mnist_dp {
 namespace {
 
-constexpr const char* kNames[] = {"data", "forward", "backward", "allreduce",
+constexpr const char* kNames[] = {"data",      "forward",  "backward", "allreduce",
                                   "optimizer", "evaluate", "output"};
 
 }  // namespace

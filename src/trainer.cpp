@@ -48,8 +48,9 @@ void Trainer::restore(const Checkpoint& c, const std::string& source) {
     const ParamTensor& a = c.tensors[i];
     const ParamTensor& b = expected[i];
     if (a.name != b.name || a.rows != b.rows || a.cols != b.cols) {
-      mismatch(a.name + " is " + std::to_string(a.rows) + "x" + std::to_string(a.cols) + ", model " +
-               b.name + " is " + std::to_string(b.rows) + "x" + std::to_string(b.cols));
+      mismatch(a.name + " is " + std::to_string(a.rows) + "x" + std::to_string(a.cols) +
+               ", model " + b.name + " is " + std::to_string(b.rows) + "x" +
+               std::to_string(b.cols));
     }
   }
   if (c.optimizer_name != optimizer_->name() ||
@@ -174,12 +175,13 @@ void Trainer::finish_epoch(const TrainerHooks& hooks, double train_seconds) {
 
   const std::size_t every = config_.output.checkpoint_every_epochs;
   const bool last = progress_.epoch == config_.training.epochs;
-  const bool checkpoint_due = !config_.output.checkpoint.empty() &&
-                              (last || (every > 0 && progress_.epoch % every == 0));
+  const bool checkpoint_due =
+      !config_.output.checkpoint.empty() && (last || (every > 0 && progress_.epoch % every == 0));
   run_collectively(comm_, kExitRuntimeError, [&] {
     if (comm_.rank() != 0) return;
     if (hooks.log) hooks.log(format_epoch_line(m, config_.training.epochs));
-    if (!config_.output.metrics.empty()) write_metrics_csv(config_.output.metrics, progress_.history);
+    if (!config_.output.metrics.empty())
+      write_metrics_csv(config_.output.metrics, progress_.history);
     if (checkpoint_due && hooks.save_checkpoint) hooks.save_checkpoint(snapshot());
   });
   timers_.mark(Phase::kOutput);

@@ -22,9 +22,9 @@ enum class LayerType { kDense, kActivation, kDropout };
 
 struct LayerConfig {
   LayerType type = LayerType::kDense;
-  std::size_t units = 0;                     // dense
+  std::size_t units = 0;                        // dense
   Activation activation = Activation::kLinear;  // dense, activation
-  float rate = 0.0f;                         // dropout
+  float rate = 0.0f;                            // dropout
 };
 
 struct ModelConfig {
@@ -57,9 +57,9 @@ struct TrainingConfig {
 };
 
 struct OutputConfig {
-  std::string checkpoint;  // empty: no checkpoint
+  std::string checkpoint;                   // empty: no checkpoint
   std::size_t checkpoint_every_epochs = 0;  // 0: only at the end
-  std::string metrics;     // CSV path; empty: none
+  std::string metrics;                      // CSV path; empty: none
 };
 
 struct Config {

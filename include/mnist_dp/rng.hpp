@@ -42,6 +42,7 @@ class CounterRng {
 };
 
 // The permutation of 0..n-1 for (seed, epoch): Fisher-Yates over CounterRng.
-std::vector<std::uint32_t> epoch_permutation(std::size_t n, std::uint64_t seed, std::uint64_t epoch);
+std::vector<std::uint32_t> epoch_permutation(std::size_t n, std::uint64_t seed,
+                                             std::uint64_t epoch);
 
 }  // namespace mnist_dp

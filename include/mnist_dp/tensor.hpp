@@ -22,7 +22,8 @@ struct ConstMatrixView {
 
   ConstMatrixView() = default;
   ConstMatrixView(const float* d, std::size_t r, std::size_t c) : data(d), rows(r), cols(c) {}
-  ConstMatrixView(MatrixView m) : data(m.data), rows(m.rows), cols(m.cols) {}  // NOLINT: implicit by design
+  ConstMatrixView(MatrixView m)
+      : data(m.data), rows(m.rows), cols(m.cols) {}  // NOLINT: implicit by design
 
   const float* row(std::size_t r) const { return data + r * cols; }
   std::size_t size() const { return rows * cols; }

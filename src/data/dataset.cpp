@@ -60,7 +60,8 @@ void gather_batch(const Dataset& data, std::span<const std::uint32_t> indices, M
   for (std::size_t r = 0; r < indices.size(); ++r) {
     const std::uint8_t* src = data.pixels.data() + std::size_t{indices[r]} * data.features;
     float* dst = out.row(r);
-    for (std::size_t c = 0; c < data.features; ++c) dst[c] = static_cast<float>(src[c]) * data.scale;
+    for (std::size_t c = 0; c < data.features; ++c)
+      dst[c] = static_cast<float>(src[c]) * data.scale;
     labels[r] = data.labels[indices[r]];
   }
 }
@@ -69,7 +70,8 @@ void copy_rows(const Dataset& data, std::size_t first, MatrixView out, std::uint
   for (std::size_t r = 0; r < out.rows; ++r) {
     const std::uint8_t* src = data.pixels.data() + (first + r) * data.features;
     float* dst = out.row(r);
-    for (std::size_t c = 0; c < data.features; ++c) dst[c] = static_cast<float>(src[c]) * data.scale;
+    for (std::size_t c = 0; c < data.features; ++c)
+      dst[c] = static_cast<float>(src[c]) * data.scale;
     labels[r] = data.labels[first + r];
   }
 }

@@ -76,7 +76,8 @@ std::vector<std::size_t> read_header(gzFile_s* f, const std::string& path, std::
 // Reads exactly n payload bytes, growing the buffer as data arrives so a lying
 // header cannot force a huge allocation; then requires end of file.
 std::vector<std::uint8_t> read_payload(gzFile_s* f, const std::string& path, std::size_t n) {
-  if (n > kMaxPayload) fail(path, "header declares an implausible size (" + std::to_string(n) + " bytes)");
+  if (n > kMaxPayload)
+    fail(path, "header declares an implausible size (" + std::to_string(n) + " bytes)");
   std::vector<std::uint8_t> data;
   constexpr std::size_t kChunk = std::size_t{8} << 20;
   while (data.size() < n) {

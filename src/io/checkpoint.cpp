@@ -84,19 +84,21 @@ void write_scalar_attr(hid_t obj, const char* name, hid_t type, T value) {
 
 void write_dataset(hid_t parent, const std::string& name, hid_t type, const void* data,
                    std::vector<hsize_t> dims) {
-  Handle space(must(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "dataspace"),
-               H5Sclose);
+  Handle space(
+      must(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "dataspace"),
+      H5Sclose);
   Handle set(must(H5Dcreate2(parent, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
                              H5P_DEFAULT),
                   name.c_str()),
              H5Dclose);
-  if (dims.empty() || dims[0] > 0) check(H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), name.c_str());
+  if (dims.empty() || dims[0] > 0)
+    check(H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), name.c_str());
 }
 
 Handle make_group(hid_t parent, const std::string& name) {
-  return Handle(must(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                     name.c_str()),
-                H5Gclose);
+  return Handle(
+      must(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), name.c_str()),
+      H5Gclose);
 }
 
 void write_contents(hid_t file, const Checkpoint& c) {
@@ -117,8 +119,8 @@ void write_contents(hid_t file, const Checkpoint& c) {
     const std::size_t slash = t.name.find('/');
     const std::string layer = t.name.substr(0, slash);
     if (H5Lexists(weights.get(), layer.c_str(), H5P_DEFAULT) <= 0) make_group(weights.get(), layer);
-    std::vector<hsize_t> dims = t.rows == 1 ? std::vector<hsize_t>{t.cols}
-                                            : std::vector<hsize_t>{t.rows, t.cols};
+    std::vector<hsize_t> dims =
+        t.rows == 1 ? std::vector<hsize_t>{t.cols} : std::vector<hsize_t>{t.rows, t.cols};
     write_dataset(weights.get(), t.name, H5T_NATIVE_FLOAT, c.params.data() + t.offset, dims);
   }
   write_strings_attr(weights.get(), "weight_names", names);
@@ -129,7 +131,8 @@ void write_contents(hid_t file, const Checkpoint& c) {
   std::vector<std::string> slot_names;
   for (const NamedArray& slot : c.optimizer_slots) {
     slot_names.push_back(slot.name);
-    write_dataset(optimizer.get(), slot.name, H5T_NATIVE_FLOAT, slot.values.data(), {slot.values.size()});
+    write_dataset(optimizer.get(), slot.name, H5T_NATIVE_FLOAT, slot.values.data(),
+                  {slot.values.size()});
   }
   write_strings_attr(optimizer.get(), "slot_names", slot_names);
 
@@ -151,7 +154,8 @@ void write_contents(hid_t file, const Checkpoint& c) {
     for (const EpochMetrics& m : p.history) {
       values.push_back(fields[col] ? m.*fields[col] : static_cast<double>(m.epoch));
     }
-    write_dataset(history.get(), kHistoryColumns[col], H5T_NATIVE_DOUBLE, values.data(), {values.size()});
+    write_dataset(history.get(), kHistoryColumns[col], H5T_NATIVE_DOUBLE, values.data(),
+                  {values.size()});
   }
 }
 
@@ -228,7 +232,8 @@ T read_scalar_attr(hid_t obj, const char* name, hid_t type) {
 template <typename T>
 std::vector<T> read_dataset(hid_t parent, const std::string& name, hid_t type,
                             std::vector<hsize_t>* dims_out = nullptr) {
-  if (H5Lexists(parent, name.c_str(), H5P_DEFAULT) <= 0) throw Failure("missing dataset '" + name + "'");
+  if (H5Lexists(parent, name.c_str(), H5P_DEFAULT) <= 0)
+    throw Failure("missing dataset '" + name + "'");
   Handle set(must(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), name.c_str()), H5Dclose);
   Handle space(must(H5Dget_space(set.get()), name.c_str()), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(space.get());
@@ -239,7 +244,8 @@ std::vector<T> read_dataset(hid_t parent, const std::string& name, hid_t type,
   for (hsize_t d : dims) n *= d;
   if (n > (std::size_t{1} << 30)) throw Failure("dataset '" + name + "' is implausibly large");
   std::vector<T> values(n);
-  if (n > 0) check(H5Dread(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), name.c_str());
+  if (n > 0)
+    check(H5Dread(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), name.c_str());
   if (dims_out) *dims_out = dims;
   return values;
 }
@@ -261,7 +267,8 @@ Checkpoint read_contents(hid_t file) {
   const auto checksum = read_scalar_attr<std::uint64_t>(file, "param_checksum", H5T_NATIVE_UINT64);
   c.config_yaml = read_string_attr(file, "config");
 
-  if (H5Lexists(file, "model_weights", H5P_DEFAULT) <= 0) throw Failure("missing group 'model_weights'");
+  if (H5Lexists(file, "model_weights", H5P_DEFAULT) <= 0)
+    throw Failure("missing group 'model_weights'");
   Handle weights(must(H5Gopen2(file, "model_weights", H5P_DEFAULT), "model_weights"), H5Gclose);
   for (const std::string& name : read_strings_attr(weights.get(), "weight_names")) {
     std::vector<hsize_t> dims;
@@ -278,9 +285,11 @@ Checkpoint read_contents(hid_t file) {
   if (H5Lexists(file, "optimizer", H5P_DEFAULT) <= 0) throw Failure("missing group 'optimizer'");
   Handle optimizer(must(H5Gopen2(file, "optimizer", H5P_DEFAULT), "optimizer"), H5Gclose);
   c.optimizer_name = read_string_attr(optimizer.get(), "name");
-  c.optimizer_iterations = read_scalar_attr<std::uint64_t>(optimizer.get(), "iterations", H5T_NATIVE_UINT64);
+  c.optimizer_iterations =
+      read_scalar_attr<std::uint64_t>(optimizer.get(), "iterations", H5T_NATIVE_UINT64);
   for (const std::string& name : read_strings_attr(optimizer.get(), "slot_names")) {
-    c.optimizer_slots.push_back({name, read_dataset<float>(optimizer.get(), name, H5T_NATIVE_FLOAT)});
+    c.optimizer_slots.push_back(
+        {name, read_dataset<float>(optimizer.get(), name, H5T_NATIVE_FLOAT)});
   }
 
   if (H5Lexists(file, "progress", H5P_DEFAULT) <= 0) throw Failure("missing group 'progress'");
@@ -294,7 +303,8 @@ Checkpoint read_contents(hid_t file) {
   std::vector<std::vector<double>> columns;
   for (const char* col : kHistoryColumns) {
     columns.push_back(read_dataset<double>(history.get(), col, H5T_NATIVE_DOUBLE));
-    if (columns.back().size() != columns.front().size()) throw Failure("history columns differ in length");
+    if (columns.back().size() != columns.front().size())
+      throw Failure("history columns differ in length");
   }
   for (std::size_t i = 0; i < columns[0].size(); ++i) {
     p.history.push_back({static_cast<std::uint64_t>(columns[0][i]), columns[1][i], columns[2][i],
@@ -342,7 +352,8 @@ void write_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
 Checkpoint read_checkpoint(const std::string& path) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw DataError(path + ": no such checkpoint file");
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw DataError(path + ": no such checkpoint file");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw DataError(path + ": not an HDF5 file");
   try {
     Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);

@@ -13,8 +13,9 @@ std::string format_epoch_line(const EpochMetrics& m, std::uint64_t total_epochs)
   std::snprintf(line, sizeof line,
                 "Epoch %llu/%llu - %.2fs - loss: %.4f - accuracy: %.4f - val_loss: %.4f - "
                 "val_accuracy: %.4f",
-                static_cast<unsigned long long>(m.epoch), static_cast<unsigned long long>(total_epochs),
-                m.train_seconds + m.eval_seconds, m.loss, m.accuracy, m.val_loss, m.val_accuracy);
+                static_cast<unsigned long long>(m.epoch),
+                static_cast<unsigned long long>(total_epochs), m.train_seconds + m.eval_seconds,
+                m.loss, m.accuracy, m.val_loss, m.val_accuracy);
   return line;
 }
 

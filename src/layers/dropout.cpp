@@ -23,7 +23,8 @@ void DropoutLayer::forward(const StepContext& ctx, ConstMatrixView in, MatrixVie
   }
   const float keep_scale = 1.0f / (1.0f - rate_);
   for (std::size_t r = 0; r < in.rows; ++r) {
-    const std::uint64_t row_key = hash_key(ctx.seed, ctx.step, ctx.first_position + r, layer_index_);
+    const std::uint64_t row_key =
+        hash_key(ctx.seed, ctx.step, ctx.first_position + r, layer_index_);
     float* mask = mask_.data() + r * width_;
     const float* x = in.row(r);
     float* y = out.row(r);

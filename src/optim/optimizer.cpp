@@ -22,14 +22,14 @@ namespace {
 // p -= lr * sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps).
 class Adam final : public Optimizer {
  public:
-  Adam(const OptimizerConfig& c, std::size_t size)
-      : Optimizer("adam", size, {"m", "v"}), c_(c) {}
+  Adam(const OptimizerConfig& c, std::size_t size) : Optimizer("adam", size, {"m", "v"}), c_(c) {}
 
  protected:
   void update(std::span<float> params, std::span<const float> grads) override {
     const double t = static_cast<double>(iterations());
-    const auto lr_t = static_cast<float>(c_.learning_rate * std::sqrt(1.0 - std::pow(c_.beta_2, t)) /
-                                         (1.0 - std::pow(c_.beta_1, t)));
+    const auto lr_t =
+        static_cast<float>(c_.learning_rate * std::sqrt(1.0 - std::pow(c_.beta_2, t)) /
+                           (1.0 - std::pow(c_.beta_1, t)));
     const auto b1 = static_cast<float>(c_.beta_1), b2 = static_cast<float>(c_.beta_2);
     const auto eps = static_cast<float>(c_.epsilon);
     float* __restrict p = params.data();
@@ -52,8 +52,7 @@ class Adam final : public Optimizer {
 // (Nesterov: p += momentum * velocity - lr * g).
 class Sgd final : public Optimizer {
  public:
-  Sgd(const OptimizerConfig& c, std::size_t size)
-      : Optimizer("sgd", size, {"velocity"}), c_(c) {}
+  Sgd(const OptimizerConfig& c, std::size_t size) : Optimizer("sgd", size, {"velocity"}), c_(c) {}
 
  protected:
   void update(std::span<float> params, std::span<const float> grads) override {

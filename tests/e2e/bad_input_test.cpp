@@ -13,8 +13,8 @@ namespace fs = std::filesystem;
 
 // A data directory linking the real MNIST files, with one file replaced.
 void make_data_dir(const TempDir& dir, const std::string& replaced, const std::string* bytes) {
-  for (const char* f : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-                        "t10k-labels-idx1-ubyte"}) {
+  for (const char* f : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
     if (f == replaced) {
       if (bytes) write_file(dir.file(f), *bytes);
     } else {
@@ -46,8 +46,9 @@ TEST(BadInput, MissingIdxFileLeavesEarlierMetricsUntouched) {
   TempDir data, out;
   make_data_dir(data, "t10k-labels-idx1-ubyte", nullptr);
   write_file(out.file("metrics.csv"), "earlier run\n");
-  const Outcome o = run_failing(train_command(2, "--set data.dir=" + data.path() + " --set output.metrics=" +
-                                                     out.file("metrics.csv") + " --set output.checkpoint="));
+  const Outcome o =
+      run_failing(train_command(2, "--set data.dir=" + data.path() + " --set output.metrics=" +
+                                       out.file("metrics.csv") + " --set output.checkpoint="));
   expect_clean_failure(o, 3, data.file("t10k-labels-idx1-ubyte") + ": no such file");
   EXPECT_EQ(read_file(out.file("metrics.csv")), "earlier run\n");
 }
@@ -71,7 +72,8 @@ TEST(BadInput, TruncatedIdx) {
 
 TEST(BadInput, UnknownConfigKey) {
   TempDir dir;
-  write_file(dir.file("c.yaml"), read_file(MNIST_DP_SOURCE_DIR "/configs/mlp512.yaml") + "extra_key: 1\n");
+  write_file(dir.file("c.yaml"),
+             read_file(MNIST_DP_SOURCE_DIR "/configs/mlp512.yaml") + "extra_key: 1\n");
   const Outcome o = run_failing(mpirun(2) + MNIST_DP_BINARY " --config " + dir.file("c.yaml"));
   expect_clean_failure(o, 2, dir.file("c.yaml") + ": extra_key: unknown key");
 }
@@ -88,7 +90,8 @@ TEST(BadInput, UnknownCliFlag) {
 
 TEST(BadInput, GlobalBatchSmallerThanRanks) {
   const Outcome o = run_failing(train_command(2, "--set training.batch_size=1"));
-  expect_clean_failure(o, 2, "training.batch_size: the global batch (1) is smaller than the 2 ranks");
+  expect_clean_failure(o, 2,
+                       "training.batch_size: the global batch (1) is smaller than the 2 ranks");
 }
 
 TEST(BadInput, ForeignFileGivenToResume) {
@@ -101,9 +104,11 @@ TEST(BadInput, ForeignFileGivenToResume) {
 TEST(BadInput, CheckpointOfAnotherNetworkShape) {
   TempDir dir;
   const CommandResult made = run_command(
-      train_command(1, "--set data.train_limit=256 --set data.test_limit=100 --set training.epochs=1 "
-                       "--set model.layers.0.units=64 --set output.metrics= --set output.checkpoint=" +
-                           dir.file("small.h5")), 60);
+      train_command(1,
+                    "--set data.train_limit=256 --set data.test_limit=100 --set training.epochs=1 "
+                    "--set model.layers.0.units=64 --set output.metrics= --set output.checkpoint=" +
+                        dir.file("small.h5")),
+      60);
   ASSERT_EQ(made.exit_code, 0) << made.output;
   const Outcome o = run_failing(train_command(2, "--resume " + dir.file("small.h5")));
   expect_clean_failure(o, 3, "checkpoint does not match the configured network");

@@ -15,11 +15,14 @@ std::string mpirun(int ranks) {
 std::string mnist_dir() { return MNIST_DP_SOURCE_DIR "/data/mnist"; }
 
 std::string train_command(int ranks, const std::string& extra) {
-  return mpirun(ranks) + MNIST_DP_BINARY " --config " MNIST_DP_SOURCE_DIR
-         "/configs/mlp512.yaml --set data.dir=" + mnist_dir() + " " + extra;
+  return mpirun(ranks) +
+         MNIST_DP_BINARY " --config " MNIST_DP_SOURCE_DIR "/configs/mlp512.yaml --set data.dir=" +
+         mnist_dir() + " " + extra;
 }
 
-std::vector<float> checkpoint_params(const std::string& path) { return read_checkpoint(path).params; }
+std::vector<float> checkpoint_params(const std::string& path) {
+  return read_checkpoint(path).params;
+}
 
 std::vector<std::string> error_lines(const std::string& output) {
   std::vector<std::string> lines;

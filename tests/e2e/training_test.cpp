@@ -31,10 +31,12 @@ TEST(Training, RankCountDoesNotChangeTheModel) {
   TempDir dir;
   const std::string common =
       "--set data.train_limit=2560 --set data.test_limit=500 --set training.epochs=1 "
-      "--set output.metrics= --set output.checkpoint=" + dir.path() + "/np";
+      "--set output.metrics= --set output.checkpoint=" +
+      dir.path() + "/np";
   std::vector<std::vector<float>> params;
   for (int ranks : {1, 2, 3, 4}) {
-    const CommandResult r = run_command(train_command(ranks, common + std::to_string(ranks) + ".h5"), 180);
+    const CommandResult r =
+        run_command(train_command(ranks, common + std::to_string(ranks) + ".h5"), 180);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     params.push_back(checkpoint_params(dir.path() + "/np" + std::to_string(ranks) + ".h5"));
   }
@@ -50,14 +52,19 @@ TEST(Training, ResumeContinuesBitExactly) {
   const std::string small =
       "--set data.train_limit=3200 --set data.test_limit=500 --set output.metrics= ";
   const CommandResult straight = run_command(
-      train_command(2, small + "--set training.epochs=2 --set output.checkpoint=" + dir.file("a.h5")), 120);
+      train_command(2,
+                    small + "--set training.epochs=2 --set output.checkpoint=" + dir.file("a.h5")),
+      120);
   ASSERT_EQ(straight.exit_code, 0) << straight.output;
   const CommandResult first = run_command(
-      train_command(2, small + "--set training.epochs=1 --set output.checkpoint=" + dir.file("b1.h5")), 120);
+      train_command(2,
+                    small + "--set training.epochs=1 --set output.checkpoint=" + dir.file("b1.h5")),
+      120);
   ASSERT_EQ(first.exit_code, 0) << first.output;
-  const CommandResult resumed = run_command(
-      mpirun(2) + MNIST_DP_BINARY " --resume " + dir.file("b1.h5") +
-          " --set training.epochs=2 --set output.checkpoint=" + dir.file("b2.h5"), 120);
+  const CommandResult resumed =
+      run_command(mpirun(2) + MNIST_DP_BINARY " --resume " + dir.file("b1.h5") +
+                      " --set training.epochs=2 --set output.checkpoint=" + dir.file("b2.h5"),
+                  120);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("Resuming from"), std::string::npos);
   EXPECT_NE(resumed.output.find("Epoch 2/2"), std::string::npos);
@@ -72,9 +79,10 @@ TEST(Training, ResumeContinuesBitExactly) {
 // The Keras tutorial network reaches the tutorial's accuracy (>= 98.0%) in 20 epochs at -np 2.
 TEST(Training, Mlp512ReachesKerasTutorialAccuracy) {
   TempDir dir;
-  const CommandResult r = run_command(
-      train_command(2, "--set output.checkpoint=" + dir.file("ckpt.h5") + " --set output.metrics=" +
-                           dir.file("metrics.csv")), 600);
+  const CommandResult r =
+      run_command(train_command(2, "--set output.checkpoint=" + dir.file("ckpt.h5") +
+                                       " --set output.metrics=" + dir.file("metrics.csv")),
+                  600);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("Total params: 669,706"), std::string::npos);
   ASSERT_NE(r.output.find("Epoch 20/20"), std::string::npos) << r.output;

@@ -16,7 +16,8 @@ MpiCommunicator* comm = nullptr;
 TEST(MpiCommunicator, AllreduceSumsFloatsAndDoubles) {
   const int n = comm->size();
   std::vector<float> f(1000);
-  for (std::size_t i = 0; i < f.size(); ++i) f[i] = static_cast<float>(comm->rank() + 1) * static_cast<float>(i);
+  for (std::size_t i = 0; i < f.size(); ++i)
+    f[i] = static_cast<float>(comm->rank() + 1) * static_cast<float>(i);
   comm->allreduce_sum(f);
   const float ranks_sum = static_cast<float>(n * (n + 1) / 2);
   for (std::size_t i = 0; i < f.size(); ++i) ASSERT_EQ(f[i], ranks_sum * static_cast<float>(i));

@@ -44,13 +44,14 @@ std::string read_file(const std::string& path) {
 }
 
 CommandResult run_command(const std::string& command, int timeout_seconds) {
-  const std::string full = "timeout -k 5 " + std::to_string(timeout_seconds) + " sh -c '" +
-                           command + "' 2>&1";
+  const std::string full =
+      "timeout -k 5 " + std::to_string(timeout_seconds) + " sh -c '" + command + "' 2>&1";
   FILE* pipe = popen(full.c_str(), "r");
   if (!pipe) throw std::runtime_error("popen failed");
   CommandResult result;
   char buffer[4096];
-  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, n);
+  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe))
+    result.output.append(buffer, n);
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;

@@ -1,11 +1,12 @@
 // Checkpoint round trip through HDF5, and rejection of missing, foreign,
 // truncated and corrupted files.
+#include "mnist_dp/io/checkpoint.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "mnist_dp/data/idx_reader.hpp"
-#include "mnist_dp/io/checkpoint.hpp"
 #include "test_support.hpp"
 
 namespace mnist_dp {
@@ -98,7 +99,8 @@ TEST(Checkpoint, DetectsFlippedParameterBytes) {
 }
 
 TEST(Checkpoint, UnwritableDirectoryIsAnError) {
-  EXPECT_THROW(write_checkpoint("/proc/no/such/dir/ckpt.h5", sample_checkpoint()), std::runtime_error);
+  EXPECT_THROW(write_checkpoint("/proc/no/such/dir/ckpt.h5", sample_checkpoint()),
+               std::runtime_error);
 }
 
 }  // namespace

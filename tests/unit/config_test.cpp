@@ -1,8 +1,8 @@
 // Config loading: the shipped config, the YAML round trip, --set overrides,
 // and rejection of bad keys and values with the key named in the message.
-#include <gtest/gtest.h>
-
 #include "mnist_dp/config.hpp"
+
+#include <gtest/gtest.h>
 
 namespace mnist_dp {
 namespace {
@@ -44,8 +44,9 @@ TEST(Config, ResolvedYamlRoundTrips) {
 }
 
 TEST(Config, OverridesChangeValuesAndListItems) {
-  const Config c = parse_config(kMinimal, "t", {"training.epochs=3", "model.layers.1.rate=0.5",
-                                                "optimizer.learning_rate=0.01", "data.train_limit=100"});
+  const Config c = parse_config(kMinimal, "t",
+                                {"training.epochs=3", "model.layers.1.rate=0.5",
+                                 "optimizer.learning_rate=0.01", "data.train_limit=100"});
   EXPECT_EQ(c.training.epochs, 3u);
   EXPECT_FLOAT_EQ(c.model.layers[1].rate, 0.5f);
   EXPECT_DOUBLE_EQ(c.optimizer.learning_rate, 0.01);
@@ -80,27 +81,67 @@ INSTANTIATE_TEST_SUITE_P(
     BadInput, ConfigRejects,
     ::testing::Values(
         BadCase{"UnknownTopKey", kMinimal + "trainig: {epochs: 2}\n", {}, "trainig: unknown key"},
-        BadCase{"UnknownNestedKey", kMinimal + "training: {epoch: 2}\n", {}, "training.epoch: unknown key"},
-        BadCase{"UnknownLayerKey", kMinimal, {"model.layers.0.size=3"}, "model.layers.0.size: unknown key"},
-        BadCase{"WrongType", kMinimal + "training: {batch_size: abc}\n", {}, "training.batch_size: must be a positive integer"},
-        BadCase{"ListForScalar", kMinimal + "training: {epochs: [1, 2]}\n", {}, "training.epochs: must be a single value"},
+        BadCase{"UnknownNestedKey",
+                kMinimal + "training: {epoch: 2}\n",
+                {},
+                "training.epoch: unknown key"},
+        BadCase{"UnknownLayerKey",
+                kMinimal,
+                {"model.layers.0.size=3"},
+                "model.layers.0.size: unknown key"},
+        BadCase{"WrongType",
+                kMinimal + "training: {batch_size: abc}\n",
+                {},
+                "training.batch_size: must be a positive integer"},
+        BadCase{"ListForScalar",
+                kMinimal + "training: {epochs: [1, 2]}\n",
+                {},
+                "training.epochs: must be a single value"},
         BadCase{"ZeroBatch", kMinimal, {"training.batch_size=0"}, "training.batch_size"},
         BadCase{"NegativeEpochs", kMinimal, {"training.epochs=-1"}, "training.epochs"},
-        BadCase{"ZeroLearningRate", kMinimal, {"optimizer.learning_rate=0"}, "optimizer.learning_rate: must be in (0"},
-        BadCase{"NegativeLearningRate", kMinimal, {"optimizer.learning_rate=-0.1"}, "optimizer.learning_rate"},
-        BadCase{"DropoutOne", kMinimal, {"model.layers.1.rate=1.0"}, "model.layers.1.rate: must be in [0, 1)"},
+        BadCase{"ZeroLearningRate",
+                kMinimal,
+                {"optimizer.learning_rate=0"},
+                "optimizer.learning_rate: must be in (0"},
+        BadCase{"NegativeLearningRate",
+                kMinimal,
+                {"optimizer.learning_rate=-0.1"},
+                "optimizer.learning_rate"},
+        BadCase{"DropoutOne",
+                kMinimal,
+                {"model.layers.1.rate=1.0"},
+                "model.layers.1.rate: must be in [0, 1)"},
         BadCase{"DropoutNegative", kMinimal, {"model.layers.1.rate=-0.1"}, "model.layers.1.rate"},
-        BadCase{"UnknownActivation", kMinimal, {"model.layers.0.activation=swish"}, "model.layers.0.activation: unknown activation 'swish'"},
-        BadCase{"UnknownLayerType", kMinimal, {"model.layers.0.type=conv"}, "model.layers.0.type: unknown layer type"},
-        BadCase{"UnknownOptimizer", kMinimal, {"optimizer.name=adagrad"}, "optimizer.name: unknown optimizer"},
-        BadCase{"UnknownDataset", kMinimal, {"data.dataset=cifar"}, "data.dataset: unknown dataset"},
-        BadCase{"SoftmaxInMiddle", kMinimal, {"model.layers.0.activation=softmax"}, "model.layers.0.activation: softmax is only allowed"},
-        BadCase{"NoSoftmaxOutput", kMinimal, {"model.layers.2.activation=relu"}, "model.layers: the last layer"},
+        BadCase{"UnknownActivation",
+                kMinimal,
+                {"model.layers.0.activation=swish"},
+                "model.layers.0.activation: unknown activation 'swish'"},
+        BadCase{"UnknownLayerType",
+                kMinimal,
+                {"model.layers.0.type=conv"},
+                "model.layers.0.type: unknown layer type"},
+        BadCase{"UnknownOptimizer",
+                kMinimal,
+                {"optimizer.name=adagrad"},
+                "optimizer.name: unknown optimizer"},
+        BadCase{
+            "UnknownDataset", kMinimal, {"data.dataset=cifar"}, "data.dataset: unknown dataset"},
+        BadCase{"SoftmaxInMiddle",
+                kMinimal,
+                {"model.layers.0.activation=softmax"},
+                "model.layers.0.activation: softmax is only allowed"},
+        BadCase{"NoSoftmaxOutput",
+                kMinimal,
+                {"model.layers.2.activation=relu"},
+                "model.layers: the last layer"},
         BadCase{"NoLayers", "training: {epochs: 1}\n", {}, "model.layers: must list"},
         BadCase{"BadYaml", "model: [\n", {}, "not valid YAML"},
         BadCase{"SetWithoutEquals", kMinimal, {"training.epochs"}, "expected key=value"},
         BadCase{"SetBadIndex", kMinimal, {"model.layers.9.rate=0.1"}, "no list item '9'"},
-        BadCase{"BadBool", kMinimal, {"optimizer.nesterov=maybe"}, "optimizer.nesterov: must be true or false"}),
+        BadCase{"BadBool",
+                kMinimal,
+                {"optimizer.nesterov=maybe"},
+                "optimizer.nesterov: must be true or false"}),
     [](const auto& test) { return std::string(test.param.name); });
 
 }  // namespace

@@ -1,10 +1,10 @@
 // Dropout: masks depend only on (seed, step, global position, layer), the
 // kept fraction matches the rate, and inference is the identity.
+#include "mnist_dp/layers/dropout.hpp"
+
 #include <gtest/gtest.h>
 
 #include <vector>
-
-#include "mnist_dp/layers/dropout.hpp"
 
 namespace mnist_dp {
 namespace {

@@ -21,7 +21,8 @@ constexpr float kStep = 1e-3f;
 
 std::vector<float> random_values(std::size_t n, std::uint64_t stream, float scale = 1.0f) {
   std::vector<float> v(n);
-  for (std::size_t i = 0; i < n; ++i) v[i] = scale * (2.0f * uniform01(hash_key(42, stream, i)) - 1.0f);
+  for (std::size_t i = 0; i < n; ++i)
+    v[i] = scale * (2.0f * uniform01(hash_key(42, stream, i)) - 1.0f);
   return v;
 }
 
@@ -72,12 +73,14 @@ TEST_P(DenseGradient, MatchesFiniteDifferences) {
   const StepContext ctx{};
 
   auto loss = [&] {
-    dense.forward(ctx, ConstMatrixView{x.data(), kBatch, kIn}, MatrixView{y.data(), kBatch, kUnits});
+    dense.forward(ctx, ConstMatrixView{x.data(), kBatch, kIn},
+                  MatrixView{y.data(), kBatch, kUnits});
     return weighted_sum(ConstMatrixView{y.data(), kBatch, kUnits}, upstream);
   };
   loss();
   dense.backward(ConstMatrixView{x.data(), kBatch, kIn}, ConstMatrixView{y.data(), kBatch, kUnits},
-                 MatrixView{grad_out.data(), kBatch, kUnits}, MatrixView{grad_in.data(), kBatch, kIn});
+                 MatrixView{grad_out.data(), kBatch, kUnits},
+                 MatrixView{grad_in.data(), kBatch, kIn});
   const std::vector<float> param_grads(params.grads().begin(), params.grads().end());
   expect_gradient(param_grads, params.values().data(), params.size(), loss, "params");
   expect_gradient(grad_in, x.data(), x.size(), loss, "input");
@@ -98,12 +101,14 @@ TEST(ActivationLayerGradient, MatchesFiniteDifferences) {
     const std::vector<float> upstream = random_values(kBatch * kWidth, 5);
     std::vector<float> y(x.size()), grad_out(upstream), grad_in(x.size());
     auto loss = [&] {
-      layer.forward({}, ConstMatrixView{x.data(), kBatch, kWidth}, MatrixView{y.data(), kBatch, kWidth});
+      layer.forward({}, ConstMatrixView{x.data(), kBatch, kWidth},
+                    MatrixView{y.data(), kBatch, kWidth});
       return weighted_sum(ConstMatrixView{y.data(), kBatch, kWidth}, upstream);
     };
     loss();
-    layer.backward(ConstMatrixView{x.data(), kBatch, kWidth}, ConstMatrixView{y.data(), kBatch, kWidth},
-                   MatrixView{grad_out.data(), kBatch, kWidth}, MatrixView{grad_in.data(), kBatch, kWidth});
+    layer.backward(
+        ConstMatrixView{x.data(), kBatch, kWidth}, ConstMatrixView{y.data(), kBatch, kWidth},
+        MatrixView{grad_out.data(), kBatch, kWidth}, MatrixView{grad_in.data(), kBatch, kWidth});
     expect_gradient(grad_in, x.data(), x.size(), loss, std::string(activation_name(a)));
   }
 }
@@ -116,11 +121,13 @@ TEST(DropoutGradient, MatchesFiniteDifferencesInTraining) {
   std::vector<float> y(x.size()), grad_out(upstream), grad_in(x.size());
   const StepContext ctx{true, 3, 11, 0};
   auto loss = [&] {
-    layer.forward(ctx, ConstMatrixView{x.data(), kBatch, kWidth}, MatrixView{y.data(), kBatch, kWidth});
+    layer.forward(ctx, ConstMatrixView{x.data(), kBatch, kWidth},
+                  MatrixView{y.data(), kBatch, kWidth});
     return weighted_sum(ConstMatrixView{y.data(), kBatch, kWidth}, upstream);
   };
   loss();
-  layer.backward({}, {}, MatrixView{grad_out.data(), kBatch, kWidth}, MatrixView{grad_in.data(), kBatch, kWidth});
+  layer.backward({}, {}, MatrixView{grad_out.data(), kBatch, kWidth},
+                 MatrixView{grad_in.data(), kBatch, kWidth});
   expect_gradient(grad_in, x.data(), x.size(), loss, "dropout input");
 }
 
@@ -138,10 +145,11 @@ TEST(SoftmaxCrossEntropyGradient, MatchesFiniteDifferences) {
 TEST(SoftmaxCrossEntropy, StableForHugeLogitsAndCountsCorrect) {
   std::vector<float> logits{1000.0f, 0.0f, -1000.0f, 0.0f, 0.0f, 0.0f};
   const std::uint8_t labels[2] = {0, 1};
-  const LossStats s = softmax_cross_entropy(ConstMatrixView{logits.data(), 2, 3}, labels, 0.0f, MatrixView{});
+  const LossStats s =
+      softmax_cross_entropy(ConstMatrixView{logits.data(), 2, 3}, labels, 0.0f, MatrixView{});
   EXPECT_TRUE(std::isfinite(s.loss_sum));
   EXPECT_NEAR(s.loss_sum, std::log(3.0), 1e-6);  // row 0 contributes ~0
-  EXPECT_EQ(s.correct, 1u);  // row 1 is a three-way tie, arg-max picks class 0
+  EXPECT_EQ(s.correct, 1u);                      // row 1 is a three-way tie, arg-max picks class 0
 }
 
 TEST(ModelGradient, WholeStackWithDropoutMatchesFiniteDifferences) {

@@ -1,12 +1,13 @@
 // IDX reader and dataset loader on tiny files made here: raw and gzip files
 // read back exactly; every malformed file is rejected with its path named.
+#include "mnist_dp/data/idx_reader.hpp"
+
 #include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <functional>
 
 #include "mnist_dp/data/dataset.hpp"
-#include "mnist_dp/data/idx_reader.hpp"
 #include "test_support.hpp"
 
 namespace mnist_dp {
@@ -36,7 +37,8 @@ std::string labels_file(std::uint32_t count, std::uint8_t max_label = 9) {
 void write_gzip(const std::string& path, const std::string& bytes) {
   gzFile f = gzopen(path.c_str(), "wb");
   ASSERT_NE(f, nullptr);
-  ASSERT_EQ(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())), static_cast<int>(bytes.size()));
+  ASSERT_EQ(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())),
+            static_cast<int>(bytes.size()));
   gzclose(f);
 }
 
@@ -86,8 +88,10 @@ TEST_P(IdxRejects, NamingTheFile) {
   const std::string path = dir.file("bad-file");
   write_file(path, GetParam().bytes);
   const std::string message = error_of([&] {
-    if (GetParam().labels) read_idx_labels(path, 10);
-    else read_idx_images(path);
+    if (GetParam().labels)
+      read_idx_labels(path, 10);
+    else
+      read_idx_images(path);
   });
   EXPECT_NE(message.find(path), std::string::npos) << message;
   EXPECT_NE(message.find(GetParam().expected), std::string::npos) << message;
@@ -98,13 +102,16 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Corrupt{"Empty", "", false, "truncated header"},
         Corrupt{"ShortHeader", be32(0x803) + be32(1), false, "truncated header"},
-        Corrupt{"WrongMagic", images_file(1, 2, 2, 0x801), false, "bad magic number 0x00000801 (expected 0x00000803)"},
+        Corrupt{"WrongMagic", images_file(1, 2, 2, 0x801), false,
+                "bad magic number 0x00000801 (expected 0x00000803)"},
         Corrupt{"LabelsGivenAsImages", labels_file(40), false, "bad magic"},
         Corrupt{"TruncatedPixels", images_file(3, 2, 2).substr(0, 16 + 7), false, "truncated"},
         Corrupt{"TrailingBytes", images_file(1, 2, 2) + "xx", false, "unexpected bytes"},
         Corrupt{"EmptySet", images_file(0, 2, 2), false, "empty image set"},
-        Corrupt{"HugeHeader", be32(0x803) + be32(0xffffffff) + be32(0xffff) + be32(0xffff), false, "implausible"},
-        Corrupt{"LabelOutOfRange", labels_file(20, 12), true, "label 10 at index 10 is out of range"},
+        Corrupt{"HugeHeader", be32(0x803) + be32(0xffffffff) + be32(0xffff) + be32(0xffff), false,
+                "implausible"},
+        Corrupt{"LabelOutOfRange", labels_file(20, 12), true,
+                "label 10 at index 10 is out of range"},
         Corrupt{"TruncatedLabels", labels_file(5).substr(0, 10), true, "truncated"}),
     [](const auto& test) { return std::string(test.param.name); });
 

@@ -1,9 +1,9 @@
 // Optimizer updates against values computed by hand from Keras' formulas.
+#include "mnist_dp/optim/optimizer.hpp"
+
 #include <gtest/gtest.h>
 
 #include <vector>
-
-#include "mnist_dp/optim/optimizer.hpp"
 
 namespace mnist_dp {
 namespace {

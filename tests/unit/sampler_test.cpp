@@ -1,12 +1,13 @@
 // The global-batch sampler covers every index exactly once per epoch across
 // all ranks, splits each global batch into contiguous near-equal parts, and
 // its permutation depends only on (seed, epoch).
+#include "mnist_dp/data/sampler.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <vector>
 
-#include "mnist_dp/data/sampler.hpp"
 #include "mnist_dp/rng.hpp"
 
 namespace mnist_dp {

@@ -24,8 +24,7 @@ enum ExitCode : int {
 // message has already been printed by one rank.
 class RunFailure : public std::runtime_error {
  public:
-  explicit RunFailure(int exit_code)
-      : std::runtime_error("run failed"), exit_code_(exit_code) {}
+  explicit RunFailure(int exit_code) : std::runtime_error("run failed"), exit_code_(exit_code) {}
   int exit_code() const { return exit_code_; }
 
  private:
