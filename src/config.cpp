@@ -249,7 +249,9 @@ Config parse_root(const YAML::Node& root, const std::string& source) {
   return c;
 }
 
-std::string number_text(double x) {
+// Shortest text that reads back as the same value.
+template <typename T>
+std::string number_text(T x) {
   char buf[64];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
   return std::string(buf, end);

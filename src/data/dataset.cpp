@@ -45,6 +45,13 @@ Dataset load_idx_pair(const std::string& dir, const std::string& prefix, std::si
   return d;
 }
 
+// Writes sample `index` scaled to floats into dst and its label into *label.
+void copy_row(const Dataset& data, std::size_t index, float* dst, std::uint8_t* label) {
+  const std::uint8_t* src = data.pixels.data() + index * data.features;
+  for (std::size_t c = 0; c < data.features; ++c) dst[c] = static_cast<float>(src[c]) * data.scale;
+  *label = data.labels[index];
+}
+
 }  // namespace
 
 DatasetPair load_datasets(const DataConfig& config) {
@@ -57,23 +64,12 @@ DatasetPair load_datasets(const DataConfig& config) {
 
 void gather_batch(const Dataset& data, std::span<const std::uint32_t> indices, MatrixView out,
                   std::uint8_t* labels) {
-  for (std::size_t r = 0; r < indices.size(); ++r) {
-    const std::uint8_t* src = data.pixels.data() + std::size_t{indices[r]} * data.features;
-    float* dst = out.row(r);
-    for (std::size_t c = 0; c < data.features; ++c)
-      dst[c] = static_cast<float>(src[c]) * data.scale;
-    labels[r] = data.labels[indices[r]];
-  }
+  for (std::size_t r = 0; r < indices.size(); ++r)
+    copy_row(data, indices[r], out.row(r), labels + r);
 }
 
 void copy_rows(const Dataset& data, std::size_t first, MatrixView out, std::uint8_t* labels) {
-  for (std::size_t r = 0; r < out.rows; ++r) {
-    const std::uint8_t* src = data.pixels.data() + (first + r) * data.features;
-    float* dst = out.row(r);
-    for (std::size_t c = 0; c < data.features; ++c)
-      dst[c] = static_cast<float>(src[c]) * data.scale;
-    labels[r] = data.labels[first + r];
-  }
+  for (std::size_t r = 0; r < out.rows; ++r) copy_row(data, first + r, out.row(r), labels + r);
 }
 
 }  // namespace mnist_dp

@@ -40,6 +40,7 @@ TEST(Config, ResolvedYamlRoundTrips) {
   const std::string text = to_yaml(a);
   const Config b = parse_config(text, "resolved");
   EXPECT_EQ(to_yaml(b), text);
+  EXPECT_NE(text.find("{type: dropout, rate: 0.2}"), std::string::npos) << text;
   EXPECT_DOUBLE_EQ(b.optimizer.learning_rate, 0.001);
 }
 
