@@ -12,17 +12,18 @@ CliOptions parse_cli(int argc, char** argv) {
   po::options_description desc(
       "Usage: mpirun -np N mnist_dp --config FILE [options]\n"
       "Data-parallel training of Keras-style MNIST networks.\n\nOptions");
-  desc.add_options()("help,h", "show this help and exit")("config,c", po::value(&o.config),
-                                                          "YAML config file (see configs/)")(
-      "set,s", po::value(&o.sets)->composing(),
-      "override a config key, e.g. --set training.epochs=5 (repeatable)")(
-      "resume,r", po::value(&o.resume),
-      "continue training from this checkpoint (its config is used when --config is absent)")(
-      "print-config", po::bool_switch(&o.print_config),
-      "print the resolved config as YAML and exit")("profile", po::bool_switch(&o.profile),
-                                                    "print time spent per phase at the end")(
-      "profile-json", po::value(&o.profile_json),
-      "also write the phase times as JSON to this file");
+  // clang-format off
+  desc.add_options()
+      ("help,h", "show this help and exit")
+      ("config,c", po::value(&o.config), "YAML config file (see configs/)")
+      ("set,s", po::value(&o.sets)->composing(),
+       "override a config key, e.g. --set training.epochs=5 (repeatable)")
+      ("resume,r", po::value(&o.resume),
+       "continue training from this checkpoint (its config is used when --config is absent)")
+      ("print-config", po::bool_switch(&o.print_config), "print the resolved config as YAML and exit")
+      ("profile", po::bool_switch(&o.profile), "print time spent per phase at the end")
+      ("profile-json", po::value(&o.profile_json), "also write the phase times as JSON to this file");
+  // clang-format on
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);

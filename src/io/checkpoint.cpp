@@ -48,12 +48,20 @@ hid_t must(hid_t id, const char* what) {
   return id;
 }
 
+// A variable-length string type in character set `cset`; the caller closes it.
+hid_t variable_string_type(H5T_cset_t cset) {
+  const hid_t type = must(H5Tcopy(H5T_C_S1), "string type");
+  if (H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, cset) < 0) {
+    H5Tclose(type);
+    throw Failure("string type");
+  }
+  return type;
+}
+
 // ---- writing ----
 
 void write_string_attr(hid_t obj, const char* name, const std::string& value) {
-  Handle type(must(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
-  check(H5Tset_size(type.get(), H5T_VARIABLE), "string size");
-  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "string charset");
+  Handle type(variable_string_type(H5T_CSET_UTF8), H5Tclose);
   Handle space(must(H5Screate(H5S_SCALAR), "dataspace"), H5Sclose);
   Handle attr(must(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), name),
               H5Aclose);
@@ -62,9 +70,7 @@ void write_string_attr(hid_t obj, const char* name, const std::string& value) {
 }
 
 void write_strings_attr(hid_t obj, const char* name, const std::vector<std::string>& values) {
-  Handle type(must(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
-  check(H5Tset_size(type.get(), H5T_VARIABLE), "string size");
-  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "string charset");
+  Handle type(variable_string_type(H5T_CSET_UTF8), H5Tclose);
   const hsize_t n = values.size();
   Handle space(must(H5Screate_simple(1, &n, nullptr), "dataspace"), H5Sclose);
   Handle attr(must(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), name),
@@ -169,24 +175,20 @@ void fsync_path(const std::string& path, int flags) {
 
 // ---- reading ----
 
-// A variable-length string memory type with the character set of `file_type`.
-hid_t variable_string_like(hid_t file_type) {
-  const hid_t type = must(H5Tcopy(H5T_C_S1), "string type");
-  if (H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5Tget_cset(file_type)) < 0) {
-    H5Tclose(type);
-    throw Failure("string type");
+// The memory type for reading string attribute `name`: a variable-length
+// string in the attribute's own character set. Anything else is an error.
+hid_t attribute_string_type(hid_t attr, const char* name) {
+  Handle file_type(must(H5Aget_type(attr), name), H5Tclose);
+  if (H5Tget_class(file_type.get()) != H5T_STRING || H5Tis_variable_str(file_type.get()) <= 0) {
+    throw Failure(std::string("attribute '") + name + "' is not a variable-length string");
   }
-  return type;
+  return variable_string_type(H5Tget_cset(file_type.get()));
 }
 
 std::string read_string_attr(hid_t obj, const char* name) {
   if (H5Aexists(obj, name) <= 0) throw Failure(std::string("missing attribute '") + name + "'");
   Handle attr(must(H5Aopen(obj, name, H5P_DEFAULT), name), H5Aclose);
-  Handle file_type(must(H5Aget_type(attr.get()), name), H5Tclose);
-  if (H5Tget_class(file_type.get()) != H5T_STRING || H5Tis_variable_str(file_type.get()) <= 0) {
-    throw Failure(std::string("attribute '") + name + "' is not a string");
-  }
-  Handle type(variable_string_like(file_type.get()), H5Tclose);
+  Handle type(attribute_string_type(attr.get(), name), H5Tclose);
   char* text = nullptr;
   check(H5Aread(attr.get(), type.get(), &text), name);
   std::string out = text ? text : "";
@@ -200,11 +202,7 @@ std::vector<std::string> read_strings_attr(hid_t obj, const char* name) {
   Handle space(must(H5Aget_space(attr.get()), name), H5Sclose);
   const hssize_t n = H5Sget_simple_extent_npoints(space.get());
   if (n < 0 || n > 100000) throw Failure(std::string("attribute '") + name + "' has a bad size");
-  Handle file_type(must(H5Aget_type(attr.get()), name), H5Tclose);
-  if (H5Tget_class(file_type.get()) != H5T_STRING || H5Tis_variable_str(file_type.get()) <= 0) {
-    throw Failure(std::string("attribute '") + name + "' is not a list of strings");
-  }
-  Handle type(variable_string_like(file_type.get()), H5Tclose);
+  Handle type(attribute_string_type(attr.get(), name), H5Tclose);
   std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
   check(H5Aread(attr.get(), type.get(), ptrs.data()), name);
   std::vector<std::string> out;
