@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine for mnist_dp: installs the Debian packages it
-# needs (only those missing), builds in Release into build/, and fetches MNIST.
+# needs (only those missing), builds in Release into build/, and fetches the
+# datasets (MNIST, Fashion-MNIST, 8x8 digits) into data/.
 # Usage: launch/setup.sh            (run from anywhere; paths are repo-relative)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,4 +24,4 @@ fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build build -j"$(nproc)"
-bash launch/fetch_data.sh mnist data/mnist
+bash launch/fetch_data.sh all

@@ -140,6 +140,8 @@ LayerConfig parse_layer(const YAML::Node& node, const std::string& source,
     r.count("units", layer.units, false);
     if (layer.units == 0) r.fail(r.key_path("units"), "is required for a dense layer");
     activation();
+    r.number("kernel_l2", layer.kernel_l2, 0, kInf, false, false);
+    r.number("bias_l2", layer.bias_l2, 0, kInf, false, false);
   } else if (type == "dropout") {
     layer.type = LayerType::kDropout;
     layer.rate = -1;
@@ -181,6 +183,26 @@ void validate_model(const ModelConfig& model, const std::string& source) {
   }
 }
 
+void parse_schedule(const YAML::Node& node, const std::string& source, ScheduleConfig& s) {
+  MapReader r(node, source, "optimizer.schedule");
+  r.text("type", s.type);
+  if (s.type != "constant" && s.type != "step" && s.type != "cosine") {
+    r.fail("optimizer.schedule.type",
+           "unknown schedule '" + s.type + "' (expected constant, step or cosine)");
+  }
+  r.number("warmup_epochs", s.warmup_epochs, 0, kInf, false, false);
+  if (s.type == "step") {
+    r.number("drop_every_epochs", s.drop_every_epochs, 0, kInf, true, false);
+    if (s.drop_every_epochs == 0) {
+      r.fail("optimizer.schedule.drop_every_epochs", "is required for a step schedule");
+    }
+    r.number("drop_factor", s.drop_factor, 0, 1, true, false);
+  }
+  if (s.type == "cosine")
+    r.number("final_learning_rate", s.final_learning_rate, 0, kInf, false, false);
+  r.finish();
+}
+
 Config parse_root(const YAML::Node& root, const std::string& source) {
   Config c;
   MapReader top(root, source, "");
@@ -216,18 +238,28 @@ Config parse_root(const YAML::Node& root, const std::string& source) {
     r.number("rho", o.rho, 0, 1, false, true);
     r.number("momentum", o.momentum, 0, 1, false, true);
     r.flag("nesterov", o.nesterov);
+    r.count("base_batch_size", o.base_batch_size, true);
+    parse_schedule(r.child("schedule"), source, o.schedule);
     r.finish();
   }
   {
     MapReader r(top.child("data"), source, "data");
-    r.text("dataset", c.data.dataset);
-    if (c.data.dataset != "mnist" && c.data.dataset != "fashion-mnist") {
+    DataConfig& d = c.data;
+    r.text("dataset", d.dataset);
+    if (d.dataset != "mnist" && d.dataset != "fashion-mnist" && d.dataset != "digits8x8") {
       r.fail("data.dataset",
-             "unknown dataset '" + c.data.dataset + "' (expected mnist or fashion-mnist)");
+             "unknown dataset '" + d.dataset + "' (expected mnist, fashion-mnist or digits8x8)");
     }
-    r.text("dir", c.data.dir);
-    r.count("train_limit", c.data.train_limit, true);
-    r.count("test_limit", c.data.test_limit, true);
+    d.dir = "data/" + d.dataset;
+    r.text("dir", d.dir);
+    if (d.dataset == "digits8x8") d.train_split = 1000;
+    r.count("train_split", d.train_split, d.dataset != "digits8x8");
+    if (d.dataset != "digits8x8" && d.train_split != 0) {
+      r.fail("data.train_split",
+             "only applies to digits8x8 (" + d.dataset + " has its own test set)");
+    }
+    r.count("train_limit", d.train_limit, true);
+    r.count("test_limit", d.test_limit, true);
     r.finish();
   }
   {
@@ -246,6 +278,13 @@ Config parse_root(const YAML::Node& root, const std::string& source) {
     r.finish();
   }
   top.finish();
+  const ScheduleConfig& schedule = c.optimizer.schedule;
+  if (schedule.warmup_epochs >= static_cast<double>(c.training.epochs)) {
+    throw ConfigError(source +
+                      ": optimizer.schedule.warmup_epochs: must be less than "
+                      "training.epochs (" +
+                      std::to_string(c.training.epochs) + ")");
+  }
   return c;
 }
 
@@ -296,6 +335,9 @@ std::string to_yaml(const Config& c) {
       out << YAML::Key << "type" << YAML::Value << "dense" << YAML::Key << "units" << YAML::Value
           << l.units << YAML::Key << "activation" << YAML::Value
           << std::string(activation_name(l.activation));
+      if (l.kernel_l2 != 0)
+        out << YAML::Key << "kernel_l2" << YAML::Value << number_text(l.kernel_l2);
+      if (l.bias_l2 != 0) out << YAML::Key << "bias_l2" << YAML::Value << number_text(l.bias_l2);
     } else if (l.type == LayerType::kDropout) {
       out << YAML::Key << "type" << YAML::Value << "dropout" << YAML::Key << "rate" << YAML::Value
           << number_text(l.rate);
@@ -322,11 +364,27 @@ std::string to_yaml(const Config& c) {
     out << YAML::Key << "momentum" << YAML::Value << number_text(o.momentum);
     out << YAML::Key << "nesterov" << YAML::Value << (o.nesterov ? "true" : "false");
   }
+  out << YAML::Key << "base_batch_size" << YAML::Value << o.base_batch_size;
+  const ScheduleConfig& s = o.schedule;
+  out << YAML::Key << "schedule" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "type" << YAML::Value << s.type;
+  out << YAML::Key << "warmup_epochs" << YAML::Value << number_text(s.warmup_epochs);
+  if (s.type == "step") {
+    out << YAML::Key << "drop_every_epochs" << YAML::Value << number_text(s.drop_every_epochs);
+    out << YAML::Key << "drop_factor" << YAML::Value << number_text(s.drop_factor);
+  }
+  if (s.type == "cosine") {
+    out << YAML::Key << "final_learning_rate" << YAML::Value << number_text(s.final_learning_rate);
+  }
+  out << YAML::EndMap;
   out << YAML::EndMap;
 
   out << YAML::Key << "data" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "dataset" << YAML::Value << c.data.dataset;
   out << YAML::Key << "dir" << YAML::Value << c.data.dir;
+  if (c.data.dataset == "digits8x8") {
+    out << YAML::Key << "train_split" << YAML::Value << c.data.train_split;
+  }
   out << YAML::Key << "train_limit" << YAML::Value << c.data.train_limit;
   out << YAML::Key << "test_limit" << YAML::Value << c.data.test_limit << YAML::EndMap;
 

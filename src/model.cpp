@@ -21,8 +21,7 @@ Model::Model(const ModelConfig& config, std::size_t input_size, std::size_t num_
     switch (lc.type) {
       case LayerType::kDense: {
         std::string name = dense_count++ ? "dense_" + std::to_string(dense_count - 1) : "dense";
-        layers_.push_back(
-            std::make_unique<DenseLayer>(std::move(name), width, lc.units, lc.activation, params_));
+        layers_.push_back(std::make_unique<DenseLayer>(std::move(name), lc, width, params_));
         width = lc.units;
         break;
       }

@@ -5,9 +5,9 @@
 
 namespace mnist_dp {
 
-std::size_t ParameterBuffer::add(std::string name, std::size_t rows, std::size_t cols) {
+std::size_t ParameterBuffer::add(std::string name, std::size_t rows, std::size_t cols, float l2) {
   if (!values_.empty()) throw std::logic_error("ParameterBuffer::add after allocate");
-  tensors_.push_back({std::move(name), total_, rows, cols});
+  tensors_.push_back({std::move(name), total_, rows, cols, l2});
   total_ += rows * cols;
   return tensors_.size() - 1;
 }

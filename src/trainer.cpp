@@ -10,6 +10,7 @@
 #include "mnist_dp/comm/collective_status.hpp"
 #include "mnist_dp/data/idx_reader.hpp"
 #include "mnist_dp/layers/softmax_cross_entropy.hpp"
+#include "mnist_dp/optim/regularization.hpp"
 
 namespace mnist_dp {
 namespace {
@@ -30,6 +31,9 @@ Trainer::Trainer(const Config& config, Communicator& comm, const DatasetPair& da
       model_(config.model, data.train.features, data.num_classes,
              model_batch_capacity(config, sampler_)),
       optimizer_(make_optimizer(config.optimizer, model_.params().size())),
+      schedule_(config.optimizer, config.training.batch_size, sampler_.steps_per_epoch(),
+                config.training.epochs),
+      has_l2_(has_l2(model_.params())),
       batch_x_(model_.max_batch() * data.train.features),
       batch_labels_(model_.max_batch()) {
   model_.initialize(config.training.seed);
@@ -111,6 +115,10 @@ void Trainer::train_step(std::size_t step_in_epoch) {
   double step_sums[2] = {stats.loss_sum, static_cast<double>(stats.correct)};
   comm_.allreduce_sum(std::span<double>(step_sums));
   timers_.mark(Phase::kAllreduce);
+  if (has_l2_) {  // the same on every rank: it depends only on the shared parameters
+    step_sums[0] += l2_penalty(model_.params()) * static_cast<double>(batch.global_count);
+    add_l2_gradient(model_.params());
+  }
   if (!std::isfinite(step_sums[0])) {
     if (comm_.rank() == 0) {
       std::fprintf(stderr,
@@ -120,7 +128,8 @@ void Trainer::train_step(std::size_t step_in_epoch) {
     }
     throw RunFailure(kExitDiverged);
   }
-  optimizer_->step(model_.params().values(), model_.params().grads());
+  optimizer_->step(model_.params().values(), model_.params().grads(),
+                   schedule_.at(progress_.global_step));
   timers_.mark(Phase::kOptimizer);
 
   progress_.loss_sum += step_sums[0];
@@ -149,7 +158,8 @@ EvalResult Trainer::evaluate() {
   }
   comm_.allreduce_sum(std::span<double>(sums));
   const auto n = static_cast<double>(test.count);
-  return {sums[0] / n, sums[1] / n};
+  const double penalty = has_l2_ ? l2_penalty(model_.params()) : 0.0;
+  return {sums[0] / n + penalty, sums[1] / n};
 }
 
 void Trainer::finish_epoch(const TrainerHooks& hooks, double train_seconds) {

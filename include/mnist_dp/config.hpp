@@ -25,10 +25,21 @@ struct LayerConfig {
   std::size_t units = 0;                        // dense
   Activation activation = Activation::kLinear;  // dense, activation
   float rate = 0.0f;                            // dropout
+  float kernel_l2 = 0.0f;  // dense: adds kernel_l2 * sum(kernel^2) to the loss (Keras l2)
+  float bias_l2 = 0.0f;    // dense: adds bias_l2 * sum(bias^2) to the loss
 };
 
 struct ModelConfig {
   std::vector<LayerConfig> layers;
+};
+
+// The learning rate as a function of the step (see optim/schedule.hpp).
+struct ScheduleConfig {
+  std::string type = "constant";   // constant | step | cosine
+  double warmup_epochs = 0;        // linear ramp from ~0 to the full rate over these epochs
+  double drop_every_epochs = 0;    // step: multiply by drop_factor every this many epochs
+  double drop_factor = 0.1;        // step
+  double final_learning_rate = 0;  // cosine: the rate the decay ends at
 };
 
 struct OptimizerConfig {
@@ -40,13 +51,18 @@ struct OptimizerConfig {
   double rho = 0.9;       // rmsprop
   double momentum = 0.0;  // sgd
   bool nesterov = false;  // sgd
+  // Linear scaling rule: when non-zero, learning_rate is the rate for this
+  // global batch and the run uses learning_rate * batch_size / base_batch_size.
+  std::size_t base_batch_size = 0;
+  ScheduleConfig schedule;
 };
 
 struct DataConfig {
-  std::string dataset = "mnist";
-  std::string dir = "data/mnist";
-  std::size_t train_limit = 0;  // use only the first N training images (0: all)
-  std::size_t test_limit = 0;   // use only the first N test images (0: all)
+  std::string dataset = "mnist";  // mnist | fashion-mnist | digits8x8
+  std::string dir;                // default: data/<dataset>
+  std::size_t train_split = 0;    // digits8x8: the first N rows train, the rest test
+  std::size_t train_limit = 0;    // use only the first N training images (0: all)
+  std::size_t test_limit = 0;     // use only the first N test images (0: all)
 };
 
 struct TrainingConfig {

@@ -17,13 +17,14 @@ struct ParamTensor {
   std::size_t offset = 0;
   std::size_t rows = 0;  // 1 for vectors
   std::size_t cols = 0;
+  float l2 = 0.0f;  // L2 regularization: the loss gains l2 * sum(values^2)
   std::size_t size() const { return rows * cols; }
 };
 
 class ParameterBuffer {
  public:
   // Registers a tensor; returns its handle. Only before allocate().
-  std::size_t add(std::string name, std::size_t rows, std::size_t cols);
+  std::size_t add(std::string name, std::size_t rows, std::size_t cols, float l2 = 0.0f);
   // Allocates zeroed values and gradients for all registered tensors.
   void allocate();
 

@@ -14,6 +14,7 @@
 #include "mnist_dp/io/checkpoint.hpp"
 #include "mnist_dp/model.hpp"
 #include "mnist_dp/optim/optimizer.hpp"
+#include "mnist_dp/optim/schedule.hpp"
 #include "mnist_dp/profile.hpp"
 
 namespace mnist_dp {
@@ -59,6 +60,8 @@ class Trainer {
   GlobalBatchSampler sampler_;
   Model model_;
   std::unique_ptr<Optimizer> optimizer_;
+  LearningRateSchedule schedule_;
+  bool has_l2_;
   TrainingProgress progress_;
   PhaseTimers timers_;
   std::vector<float> batch_x_;

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "mnist_dp/data/digits_csv.hpp"
 #include "mnist_dp/data/idx_reader.hpp"
 
 namespace mnist_dp {
@@ -45,6 +46,38 @@ Dataset load_idx_pair(const std::string& dir, const std::string& prefix, std::si
   return d;
 }
 
+// Rows [first, first + count) of data.
+Dataset slice_rows(const Dataset& data, std::size_t first, std::size_t count) {
+  Dataset d;
+  d.count = count;
+  d.features = data.features;
+  d.scale = data.scale;
+  const auto pixel = data.pixels.begin() + static_cast<std::ptrdiff_t>(first * data.features);
+  d.pixels.assign(pixel, pixel + static_cast<std::ptrdiff_t>(count * data.features));
+  const auto label = data.labels.begin() + static_cast<std::ptrdiff_t>(first);
+  d.labels.assign(label, label + static_cast<std::ptrdiff_t>(count));
+  return d;
+}
+
+// One file split into a training part (the first train_split rows) and a test part.
+DatasetPair load_digits(const DataConfig& config) {
+  const std::string path = find_file(config.dir, "digits.csv");
+  const Dataset all = read_digits_csv(path);
+  if (config.train_split >= all.count) {
+    throw DataError(path + ": has " + std::to_string(all.count) + " rows, so data.train_split " +
+                    std::to_string(config.train_split) + " leaves no test rows");
+  }
+  auto limited = [](std::size_t available, std::size_t limit) {
+    return limit ? std::min(limit, available) : available;
+  };
+  DatasetPair pair;
+  pair.num_classes = kClasses;
+  pair.train = slice_rows(all, 0, limited(config.train_split, config.train_limit));
+  pair.test = slice_rows(all, config.train_split,
+                         limited(all.count - config.train_split, config.test_limit));
+  return pair;
+}
+
 // Writes sample `index` scaled to floats into dst and its label into *label.
 void copy_row(const Dataset& data, std::size_t index, float* dst, std::uint8_t* label) {
   const std::uint8_t* src = data.pixels.data() + index * data.features;
@@ -55,6 +88,7 @@ void copy_row(const Dataset& data, std::size_t index, float* dst, std::uint8_t* 
 }  // namespace
 
 DatasetPair load_datasets(const DataConfig& config) {
+  if (config.dataset == "digits8x8") return load_digits(config);
   DatasetPair pair;
   pair.num_classes = kClasses;
   pair.train = load_idx_pair(config.dir, "train", config.train_limit);

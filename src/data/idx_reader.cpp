@@ -1,12 +1,11 @@
-// IDX reader over zlib's gzread, which reads gzip and uncompressed files alike.
+// IDX reader: header and payload checks over the shared gzip-aware file access.
 #include "mnist_dp/data/idx_reader.hpp"
-
-#include <zlib.h>
 
 #include <algorithm>
 #include <array>
-#include <filesystem>
-#include <memory>
+#include <cstdio>
+
+#include "mnist_dp/data/data_file.hpp"
 
 namespace mnist_dp {
 namespace {
@@ -15,38 +14,8 @@ constexpr std::uint32_t kImagesMagic = 0x00000803;
 constexpr std::uint32_t kLabelsMagic = 0x00000801;
 constexpr std::size_t kMaxPayload = std::size_t{1} << 31;  // 2 GiB: larger is a corrupt header
 
-struct GzCloser {
-  void operator()(gzFile_s* f) const { gzclose(f); }
-};
-using GzFile = std::unique_ptr<gzFile_s, GzCloser>;
-
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw DataError(path + ": " + what);
-}
-
-GzFile open_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) fail(path, "no such file");
-  if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, not an IDX file");
-  GzFile file(gzopen(path.c_str(), "rb"));
-  if (!file) fail(path, "cannot open for reading");
-  return file;
-}
-
-// Reads up to n bytes; returns how many were read. Corrupt gzip data is an error.
-std::size_t read_some(gzFile_s* f, const std::string& path, std::uint8_t* out, std::size_t n) {
-  std::size_t total = 0;
-  while (total < n) {
-    const auto chunk = static_cast<unsigned>(std::min<std::size_t>(n - total, 1u << 20));
-    const int got = gzread(f, out + total, chunk);
-    if (got < 0) {
-      int errnum = 0;
-      fail(path, std::string("corrupt gzip data (") + gzerror(f, &errnum) + ")");
-    }
-    if (got == 0) break;
-    total += static_cast<std::size_t>(got);
-  }
-  return total;
+  fail_data_file(path, what);
 }
 
 std::uint32_t big_endian(const std::uint8_t* b) {
@@ -98,7 +67,7 @@ std::vector<std::uint8_t> read_payload(gzFile_s* f, const std::string& path, std
 }  // namespace
 
 IdxImages read_idx_images(const std::string& path) {
-  GzFile file = open_file(path);
+  GzFile file = open_data_file(path);
   const auto dims = read_header(file.get(), path, kImagesMagic, 3);
   IdxImages images{dims[0], dims[1], dims[2], {}};
   if (images.count == 0 || images.rows == 0 || images.cols == 0) {
@@ -109,7 +78,7 @@ IdxImages read_idx_images(const std::string& path) {
 }
 
 std::vector<std::uint8_t> read_idx_labels(const std::string& path, std::size_t num_classes) {
-  GzFile file = open_file(path);
+  GzFile file = open_data_file(path);
   const auto dims = read_header(file.get(), path, kLabelsMagic, 1);
   if (dims[0] == 0) fail(path, "header declares no labels");
   std::vector<std::uint8_t> labels = read_payload(file.get(), path, dims[0]);

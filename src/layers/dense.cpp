@@ -9,15 +9,15 @@
 
 namespace mnist_dp {
 
-DenseLayer::DenseLayer(std::string name, std::size_t in, std::size_t units, Activation activation,
+DenseLayer::DenseLayer(std::string name, const LayerConfig& config, std::size_t in,
                        ParameterBuffer& params)
     : name_(std::move(name)),
       in_(in),
-      units_(units),
-      activation_(activation),
+      units_(config.units),
+      activation_(config.activation),
       params_(params),
-      kernel_(params.add(name_ + "/kernel", in, units)),
-      bias_(params.add(name_ + "/bias", 1, units)) {}
+      kernel_(params.add(name_ + "/kernel", in, units_, config.kernel_l2)),
+      bias_(params.add(name_ + "/bias", 1, units_, config.bias_l2)) {}
 
 void DenseLayer::initialize(std::uint64_t seed, std::uint64_t layer_index) {
   constexpr std::uint64_t kInitStream = 0x696e6974ULL;  // "init"

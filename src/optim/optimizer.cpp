@@ -11,9 +11,9 @@ Optimizer::Optimizer(std::string name, std::size_t size, std::vector<std::string
   for (std::size_t i = 0; i < slot_names_.size(); ++i) slots_.emplace_back(size, 0.0f);
 }
 
-void Optimizer::step(std::span<float> params, std::span<const float> grads) {
+void Optimizer::step(std::span<float> params, std::span<const float> grads, double learning_rate) {
   ++iterations_;
-  update(params, grads);
+  update(params, grads, learning_rate);
 }
 
 namespace {
@@ -25,11 +25,11 @@ class Adam final : public Optimizer {
   Adam(const OptimizerConfig& c, std::size_t size) : Optimizer("adam", size, {"m", "v"}), c_(c) {}
 
  protected:
-  void update(std::span<float> params, std::span<const float> grads) override {
+  void update(std::span<float> params, std::span<const float> grads,
+              double learning_rate) override {
     const double t = static_cast<double>(iterations());
-    const auto lr_t =
-        static_cast<float>(c_.learning_rate * std::sqrt(1.0 - std::pow(c_.beta_2, t)) /
-                           (1.0 - std::pow(c_.beta_1, t)));
+    const auto lr_t = static_cast<float>(learning_rate * std::sqrt(1.0 - std::pow(c_.beta_2, t)) /
+                                         (1.0 - std::pow(c_.beta_1, t)));
     const auto b1 = static_cast<float>(c_.beta_1), b2 = static_cast<float>(c_.beta_2);
     const auto eps = static_cast<float>(c_.epsilon);
     float* __restrict p = params.data();
@@ -55,8 +55,9 @@ class Sgd final : public Optimizer {
   Sgd(const OptimizerConfig& c, std::size_t size) : Optimizer("sgd", size, {"velocity"}), c_(c) {}
 
  protected:
-  void update(std::span<float> params, std::span<const float> grads) override {
-    const auto lr = static_cast<float>(c_.learning_rate);
+  void update(std::span<float> params, std::span<const float> grads,
+              double learning_rate) override {
+    const auto lr = static_cast<float>(learning_rate);
     const auto mu = static_cast<float>(c_.momentum);
     float* __restrict p = params.data();
     const float* __restrict g = grads.data();
@@ -79,8 +80,9 @@ class RmsProp final : public Optimizer {
       : Optimizer("rmsprop", size, {"rms"}), c_(c) {}
 
  protected:
-  void update(std::span<float> params, std::span<const float> grads) override {
-    const auto lr = static_cast<float>(c_.learning_rate);
+  void update(std::span<float> params, std::span<const float> grads,
+              double learning_rate) override {
+    const auto lr = static_cast<float>(learning_rate);
     const auto rho = static_cast<float>(c_.rho);
     const auto eps = static_cast<float>(c_.epsilon);
     float* __restrict p = params.data();

@@ -24,6 +24,31 @@ std::vector<float> checkpoint_params(const std::string& path) {
   return read_checkpoint(path).params;
 }
 
+namespace {
+
+std::vector<std::string> csv_rows(const std::string& csv_path) {
+  std::vector<std::string> rows;
+  std::istringstream in(read_file(csv_path));
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) rows.push_back(line);
+  return rows;
+}
+
+}  // namespace
+
+std::size_t metrics_rows(const std::string& csv_path) { return csv_rows(csv_path).size(); }
+
+double final_val_accuracy(const std::string& csv_path) {
+  const std::vector<std::string> rows = csv_rows(csv_path);
+  if (rows.empty()) return -1;
+  // epoch,loss,accuracy,val_loss,val_accuracy,...
+  std::istringstream row(rows.back());
+  std::string field;
+  for (int i = 0; i < 5; ++i) std::getline(row, field, ',');
+  return std::stod(field);
+}
+
 std::vector<std::string> error_lines(const std::string& output) {
   std::vector<std::string> lines;
   std::istringstream in(output);

@@ -17,6 +17,9 @@ std::string train_command(int ranks, const std::string& extra);
 std::string mnist_dir();
 // The final parameters stored in a checkpoint.
 std::vector<float> checkpoint_params(const std::string& path);
+// Data rows of a metrics CSV, and the val_accuracy of its last row.
+std::size_t metrics_rows(const std::string& csv_path);
+double final_val_accuracy(const std::string& csv_path);
 // Lines of output that start with "mnist_dp: error:".
 std::vector<std::string> error_lines(const std::string& output);
 

@@ -44,6 +44,45 @@ TEST(Config, ResolvedYamlRoundTrips) {
   EXPECT_DOUBLE_EQ(b.optimizer.learning_rate, 0.001);
 }
 
+TEST(Config, EveryShippedConfigLoadsAndRoundTrips) {
+  for (const char* name :
+       {"mlp512", "mlp512_rmsprop", "mlp256_128", "mlp512_single", "digits8x8", "fashion_mlp512"}) {
+    const Config c = load_config_file(kConfigDir + "/" + name + ".yaml");
+    EXPECT_EQ(to_yaml(parse_config(to_yaml(c), "resolved")), to_yaml(c)) << name;
+  }
+}
+
+TEST(Config, Digits8x8RecipeHasL2AndSplit) {
+  const Config c = load_config_file(kConfigDir + "/digits8x8.yaml");
+  EXPECT_EQ(c.data.dataset, "digits8x8");
+  EXPECT_EQ(c.data.train_split, 1000u);
+  EXPECT_EQ(c.optimizer.name, "sgd");
+  EXPECT_DOUBLE_EQ(c.optimizer.momentum, 0.9);
+  for (const LayerConfig& l : c.model.layers) {
+    EXPECT_FLOAT_EQ(l.kernel_l2, 1e-4f);
+    EXPECT_FLOAT_EQ(l.bias_l2, 1e-4f);
+  }
+}
+
+TEST(Config, DataDirDefaultsToTheDatasetName) {
+  EXPECT_EQ(parse_config(kMinimal, "t").data.dir, "data/mnist");
+  const Config c = parse_config(kMinimal, "t", {"data.dataset=digits8x8"});
+  EXPECT_EQ(c.data.dir, "data/digits8x8");
+  EXPECT_EQ(c.data.train_split, 1000u);
+}
+
+TEST(Config, ScheduleKeysParse) {
+  const Config c = parse_config(
+      kMinimal +
+          "optimizer: {base_batch_size: 128, schedule: {type: cosine, warmup_epochs: 0.5, "
+          "final_learning_rate: 1.0e-5}}\n",
+      "t");
+  EXPECT_EQ(c.optimizer.base_batch_size, 128u);
+  EXPECT_EQ(c.optimizer.schedule.type, "cosine");
+  EXPECT_DOUBLE_EQ(c.optimizer.schedule.warmup_epochs, 0.5);
+  EXPECT_DOUBLE_EQ(c.optimizer.schedule.final_learning_rate, 1e-5);
+}
+
 TEST(Config, OverridesChangeValuesAndListItems) {
   const Config c = parse_config(kMinimal, "t",
                                 {"training.epochs=3", "model.layers.1.rate=0.5",
@@ -142,7 +181,29 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"BadBool",
                 kMinimal,
                 {"optimizer.nesterov=maybe"},
-                "optimizer.nesterov: must be true or false"}),
+                "optimizer.nesterov: must be true or false"},
+        BadCase{
+            "NegativeL2", kMinimal, {"model.layers.0.kernel_l2=-1"}, "model.layers.0.kernel_l2"},
+        BadCase{"L2OnDropout",
+                kMinimal,
+                {"model.layers.1.bias_l2=0.1"},
+                "model.layers.1.bias_l2: unknown key"},
+        BadCase{"UnknownSchedule",
+                kMinimal,
+                {"optimizer.schedule.type=linear"},
+                "optimizer.schedule.type: unknown schedule 'linear'"},
+        BadCase{"StepWithoutInterval",
+                kMinimal,
+                {"optimizer.schedule.type=step"},
+                "optimizer.schedule.drop_every_epochs: is required"},
+        BadCase{"WarmupTooLong",
+                kMinimal,
+                {"optimizer.schedule.warmup_epochs=20"},
+                "optimizer.schedule.warmup_epochs: must be less than training.epochs"},
+        BadCase{"SplitForMnist",
+                kMinimal,
+                {"data.train_split=100"},
+                "data.train_split: only applies to digits8x8"}),
     [](const auto& test) { return std::string(test.param.name); });
 
 }  // namespace

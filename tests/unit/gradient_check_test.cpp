@@ -62,7 +62,10 @@ class DenseGradient : public ::testing::TestWithParam<DenseCase> {};
 TEST_P(DenseGradient, MatchesFiniteDifferences) {
   constexpr std::size_t kBatch = 3, kIn = 4, kUnits = 5;
   ParameterBuffer params;
-  DenseLayer dense("dense", kIn, kUnits, GetParam().activation, params);
+  LayerConfig config;
+  config.units = kUnits;
+  config.activation = GetParam().activation;
+  DenseLayer dense("dense", config, kIn, params);
   params.allocate();
   dense.initialize(7, 0);
   const auto bias = random_values(kUnits, 1, 0.5f);

@@ -1,9 +1,13 @@
-// Optimizer updates against values computed by hand from Keras' formulas.
+// Optimizer updates, learning-rate schedules and L2 regularization against
+// values computed by hand from Keras' formulas.
 #include "mnist_dp/optim/optimizer.hpp"
 
 #include <gtest/gtest.h>
 
 #include <vector>
+
+#include "mnist_dp/optim/regularization.hpp"
+#include "mnist_dp/optim/schedule.hpp"
 
 namespace mnist_dp {
 namespace {
@@ -15,7 +19,7 @@ std::vector<float> two_steps(const OptimizerConfig& config) {
   std::vector<float> out;
   for (float g : {0.5f, -0.25f}) {
     std::vector<float> grad{g};
-    opt->step(p, grad);
+    opt->step(p, grad, config.learning_rate);
     out.push_back(p[0]);
   }
   EXPECT_EQ(opt->iterations(), 2u);
@@ -77,6 +81,78 @@ TEST(Optimizer, UnknownNameIsRejected) {
   OptimizerConfig c;
   c.name = "adagrad";
   EXPECT_THROW(make_optimizer(c, 1), ConfigError);
+}
+
+TEST(Optimizer, StepUsesTheGivenLearningRate) {
+  OptimizerConfig c;
+  c.name = "sgd";
+  auto opt = make_optimizer(c, 1);
+  std::vector<float> p{1.0f}, g{0.5f};
+  opt->step(p, g, 0.2);  // p = 1 - 0.2 * 0.5
+  EXPECT_NEAR(p[0], 0.9, 1e-7);
+}
+
+TEST(Schedule, ConstantWithLinearBatchScaling) {
+  OptimizerConfig c;
+  c.learning_rate = 0.001;
+  c.base_batch_size = 128;
+  const LearningRateSchedule s(c, 1024, 58, 20);  // 1024 / 128 = 8x
+  EXPECT_DOUBLE_EQ(s.peak(), 0.008);
+  EXPECT_DOUBLE_EQ(s.at(0), 0.008);
+  EXPECT_DOUBLE_EQ(s.at(1000), 0.008);
+}
+
+TEST(Schedule, WarmupRampsLinearlyToThePeak) {
+  OptimizerConfig c;
+  c.learning_rate = 0.1;
+  c.schedule.warmup_epochs = 2;  // 2 epochs of 5 steps: 10 warmup steps
+  const LearningRateSchedule s(c, 100, 5, 10);
+  EXPECT_DOUBLE_EQ(s.at(0), 0.01);
+  EXPECT_DOUBLE_EQ(s.at(4), 0.05);
+  EXPECT_DOUBLE_EQ(s.at(9), 0.1);
+  EXPECT_DOUBLE_EQ(s.at(10), 0.1);
+}
+
+TEST(Schedule, StepDropsEveryFewEpochs) {
+  OptimizerConfig c;
+  c.learning_rate = 1.0;
+  c.schedule.type = "step";
+  c.schedule.drop_every_epochs = 2;
+  c.schedule.drop_factor = 0.5;
+  const LearningRateSchedule s(c, 100, 10, 10);
+  EXPECT_DOUBLE_EQ(s.at(19), 1.0);   // epoch 2
+  EXPECT_DOUBLE_EQ(s.at(20), 0.5);   // epoch 3
+  EXPECT_DOUBLE_EQ(s.at(45), 0.25);  // epoch 5
+}
+
+TEST(Schedule, CosineDecaysFromPeakToFinal) {
+  OptimizerConfig c;
+  c.learning_rate = 1.0;
+  c.schedule.type = "cosine";
+  c.schedule.final_learning_rate = 0.2;
+  c.schedule.warmup_epochs = 1;
+  const LearningRateSchedule s(c, 100, 10, 5);  // 10 warmup steps, 40 decay steps
+  EXPECT_DOUBLE_EQ(s.at(10), 1.0);
+  EXPECT_NEAR(s.at(30), 0.6, 1e-12);  // half way: 0.2 + 0.8 * 0.5
+  EXPECT_NEAR(s.at(50), 0.2, 1e-12);
+}
+
+TEST(Regularization, L2PenaltyAndGradientFollowKeras) {
+  ParameterBuffer params;
+  params.add("dense/kernel", 1, 2, 0.01f);
+  params.add("dense/bias", 1, 1, 0.0f);
+  params.add("dense_1/kernel", 1, 1, 0.5f);
+  params.allocate();
+  const std::vector<float> w{3.0f, -4.0f, 7.0f, 2.0f};
+  std::copy(w.begin(), w.end(), params.values().begin());
+  std::fill(params.grads().begin(), params.grads().end(), 1.0f);
+  EXPECT_TRUE(has_l2(params));
+  // 0.01 * (9 + 16) + 0.5 * 4; the unregularized bias adds nothing.
+  EXPECT_NEAR(l2_penalty(params), 2.25, 1e-6);  // float coefficients
+  add_l2_gradient(params);
+  const std::vector<float> expected{1.0f + 0.06f, 1.0f - 0.08f, 1.0f, 1.0f + 2.0f};
+  for (std::size_t i = 0; i < expected.size(); ++i)
+    EXPECT_NEAR(params.grads()[i], expected[i], 1e-6);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // bound to slices of the model's flat parameter and gradient buffers.
 #pragma once
 
+#include "mnist_dp/config.hpp"
 #include "mnist_dp/layers/activation.hpp"
 #include "mnist_dp/params.hpp"
 
@@ -9,9 +10,9 @@ namespace mnist_dp {
 
 class DenseLayer final : public Layer {
  public:
-  // Registers "<name>/kernel" (in, units) and "<name>/bias" (units) in params.
-  DenseLayer(std::string name, std::size_t in, std::size_t units, Activation activation,
-             ParameterBuffer& params);
+  // Registers "<name>/kernel" (in, units) and "<name>/bias" (units) in params,
+  // each with its L2 coefficient.
+  DenseLayer(std::string name, const LayerConfig& config, std::size_t in, ParameterBuffer& params);
 
   const std::string& name() const override { return name_; }
   std::size_t output_size() const override { return units_; }

@@ -18,8 +18,9 @@ class Optimizer {
   Optimizer(std::string name, std::size_t size, std::vector<std::string> slot_names);
   virtual ~Optimizer() = default;
 
-  // One update of params from grads (the global mean gradient).
-  void step(std::span<float> params, std::span<const float> grads);
+  // One update of params from grads (the global mean gradient) with this
+  // step's learning rate.
+  void step(std::span<float> params, std::span<const float> grads, double learning_rate);
 
   const std::string& name() const { return name_; }
   std::uint64_t iterations() const { return iterations_; }
@@ -30,7 +31,8 @@ class Optimizer {
 
  protected:
   // Called with iterations() already counting this step (1 on the first).
-  virtual void update(std::span<float> params, std::span<const float> grads) = 0;
+  virtual void update(std::span<float> params, std::span<const float> grads,
+                      double learning_rate) = 0;
 
  private:
   std::string name_;

@@ -1,0 +1,16 @@
+// Keras' l2 weight regularization over the flat buffers: each tensor with a
+// coefficient c adds c * sum(w^2) to the loss and 2 c w to its gradient.
+#pragma once
+
+#include "mnist_dp/params.hpp"
+
+namespace mnist_dp {
+
+// True when any tensor has a non-zero L2 coefficient.
+bool has_l2(const ParameterBuffer& params);
+// The summed L2 penalty of the current values.
+double l2_penalty(const ParameterBuffer& params);
+// Adds the penalty's gradient to the gradient buffer.
+void add_l2_gradient(ParameterBuffer& params);
+
+}  // namespace mnist_dp

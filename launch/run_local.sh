@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs mnist_dp under mpirun on this machine with sane defaults: one rank per
+# core, bound to it; OpenBLAS at one thread per rank when ranks fill the cores
+# (mnist_dp picks cores / local ranks itself unless OPENBLAS_NUM_THREADS is set,
+# which is then passed to every rank); root-safe; --oversubscribe only on request.
+# Usage: launch/run_local.sh [-n RANKS] [--oversubscribe] [--tcp] [--] MNIST_DP_ARGS...
+#   -n RANKS          MPI ranks (default: the number of cores)
+#   --oversubscribe   allow more ranks than cores (binding is then off)
+#   --tcp             use only the TCP transport (no shared memory), as between nodes
+# Environment: MNIST_DP_BINARY (default build/mnist_dp), MPIRUN (default mpirun).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+ranks=$(nproc)
+oversubscribe=0
+tcp=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -n|-np) [ $# -ge 2 ] || { echo "run_local.sh: $1 needs a number" >&2; exit 2; }; ranks=$2; shift 2 ;;
+    --oversubscribe) oversubscribe=1; shift ;;
+    --tcp) tcp=1; shift ;;
+    --) shift; break ;;
+    *) break ;;
+  esac
+done
+[[ "$ranks" =~ ^[1-9][0-9]*$ ]] || { echo "run_local.sh: ranks must be a positive integer (got '$ranks')" >&2; exit 2; }
+cores=$(nproc)
+if [ "$ranks" -gt "$cores" ] && [ "$oversubscribe" -eq 0 ]; then
+  echo "run_local.sh: $ranks ranks on $cores cores; add --oversubscribe to allow it" >&2
+  exit 2
+fi
+
+args=(-np "$ranks")
+[ "$(id -u)" -ne 0 ] || args+=(--allow-run-as-root)
+if [ "$oversubscribe" -eq 1 ]; then
+  args+=(--oversubscribe --bind-to none)
+else
+  args+=(--map-by core --bind-to core)
+fi
+[ "$tcp" -eq 0 ] || args+=(--mca btl tcp,self)
+[ -z "${OPENBLAS_NUM_THREADS:-}" ] || args+=(-x OPENBLAS_NUM_THREADS)
+exec "${MPIRUN:-mpirun}" "${args[@]}" "${MNIST_DP_BINARY:-$repo/build/mnist_dp}" "$@"
