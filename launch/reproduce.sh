@@ -46,7 +46,7 @@ for c in "${configs[@]}"; do
     csv=runs/reproduce/$name-seed$s.csv
     start=$(date +%s.%N)
     bash launch/run_local.sh -n "$ranks" "${oversubscribe[@]}" --config "$c" --set training.seed="$s" \
-      --set output.metrics="$csv" --set output.checkpoint= > "runs/reproduce/$name-seed$s.log" 2>&1
+      --set output.metrics="$csv" --set output.checkpoint_dir= > "runs/reproduce/$name-seed$s.log" 2>&1
     end=$(date +%s.%N)
     acc=$(tail -1 "$csv" | cut -d, -f5)
     accs+=("$acc")

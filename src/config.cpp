@@ -272,8 +272,10 @@ Config parse_root(const YAML::Node& root, const std::string& source) {
   }
   {
     MapReader r(top.child("output"), source, "output");
-    r.text("checkpoint", c.output.checkpoint);
+    r.text("checkpoint_dir", c.output.checkpoint_dir);
     r.count("checkpoint_every_epochs", c.output.checkpoint_every_epochs, true);
+    r.count("checkpoint_every_steps", c.output.checkpoint_every_steps, true);
+    r.count("keep_checkpoints", c.output.keep_checkpoints, false);
     r.text("metrics", c.output.metrics);
     r.finish();
   }
@@ -396,8 +398,10 @@ std::string to_yaml(const Config& c) {
       << YAML::EndMap;
 
   out << YAML::Key << "output" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "checkpoint" << YAML::Value << c.output.checkpoint;
+  out << YAML::Key << "checkpoint_dir" << YAML::Value << c.output.checkpoint_dir;
   out << YAML::Key << "checkpoint_every_epochs" << YAML::Value << c.output.checkpoint_every_epochs;
+  out << YAML::Key << "checkpoint_every_steps" << YAML::Value << c.output.checkpoint_every_steps;
+  out << YAML::Key << "keep_checkpoints" << YAML::Value << c.output.keep_checkpoints;
   out << YAML::Key << "metrics" << YAML::Value << c.output.metrics << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

@@ -13,6 +13,7 @@
 #include "mnist_dp/config.hpp"
 #include "mnist_dp/data/dataset.hpp"
 #include "mnist_dp/io/checkpoint.hpp"
+#include "mnist_dp/io/checkpoint_store.hpp"
 #include "mnist_dp/trainer.hpp"
 
 namespace mnist_dp {
@@ -46,13 +47,14 @@ int run(Communicator& comm, int argc, char** argv) {
   }
 
   std::optional<Checkpoint> checkpoint;
+  const std::string resume_path = resolve_checkpoint_path(cli.resume);
   if (!cli.resume.empty()) {
-    run_collectively(comm, kExitDataError, [&] { checkpoint = read_checkpoint(cli.resume); });
+    run_collectively(comm, kExitDataError, [&] { checkpoint = read_checkpoint(resume_path); });
   }
   Config config;
   run_collectively(comm, kExitUsage, [&] {
     config = cli.config.empty()
-                 ? parse_config(checkpoint->config_yaml, cli.resume + " (config)", cli.sets)
+                 ? parse_config(checkpoint->config_yaml, resume_path + " (config)", cli.sets)
                  : load_config_file(cli.config, cli.sets);
     if (config.training.batch_size < static_cast<std::size_t>(comm.size())) {
       throw ConfigError("training.batch_size: the global batch (" +
@@ -64,9 +66,10 @@ int run(Communicator& comm, int argc, char** argv) {
     print_rank0(comm, to_yaml(config));
     return kExitOk;
   }
+  const CheckpointStore store(config.output.checkpoint_dir, config.output.keep_checkpoints);
   run_collectively(comm, kExitRuntimeError, [&] {
     if (comm.rank() != 0) return;
-    check_writable(config.output.checkpoint, "output.checkpoint");
+    if (!config.output.checkpoint_dir.empty()) store.check_writable();
     check_writable(config.output.metrics, "output.metrics");
   });
 
@@ -78,7 +81,7 @@ int run(Communicator& comm, int argc, char** argv) {
   std::optional<Trainer> trainer;
   run_collectively(comm, kExitUsage, [&] { trainer.emplace(config, comm, data); });
   if (checkpoint) {
-    run_collectively(comm, kExitDataError, [&] { trainer->restore(*checkpoint, cli.resume); });
+    run_collectively(comm, kExitDataError, [&] { trainer->restore(*checkpoint, resume_path); });
   }
   const std::size_t per_rank = (config.training.batch_size + comm.size() - 1) / comm.size();
   char banner[512];
@@ -89,7 +92,7 @@ int run(Communicator& comm, int argc, char** argv) {
                 data.test.count, config.training.batch_size, per_rank);
   print_rank0(comm, banner + trainer->model().summary());
   if (checkpoint) {
-    print_rank0(comm, "Resuming from " + cli.resume + " at epoch " +
+    print_rank0(comm, "Resuming from " + resume_path + " at epoch " +
                           std::to_string(checkpoint->progress.epoch + 1) + ", step " +
                           std::to_string(checkpoint->progress.step_in_epoch) + "\n");
   }
@@ -99,9 +102,7 @@ int run(Communicator& comm, int argc, char** argv) {
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
   };
-  hooks.save_checkpoint = [&](const Checkpoint& c) {
-    write_checkpoint(config.output.checkpoint, c);
-  };
+  hooks.save_checkpoint = [&](const Checkpoint& c) { store.save(c); };
   trainer->run(hooks);
 
   if (cli.profile) print_rank0(comm, trainer->timers().table());

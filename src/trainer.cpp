@@ -185,14 +185,28 @@ void Trainer::finish_epoch(const TrainerHooks& hooks, double train_seconds) {
 
   const std::size_t every = config_.output.checkpoint_every_epochs;
   const bool last = progress_.epoch == config_.training.epochs;
-  const bool checkpoint_due =
-      !config_.output.checkpoint.empty() && (last || (every > 0 && progress_.epoch % every == 0));
+  const bool checkpoint_due = !config_.output.checkpoint_dir.empty() &&
+                              (last || (every > 0 && progress_.epoch % every == 0));
   run_collectively(comm_, kExitRuntimeError, [&] {
     if (comm_.rank() != 0) return;
     if (hooks.log) hooks.log(format_epoch_line(m, config_.training.epochs));
     if (!config_.output.metrics.empty())
       write_metrics_csv(config_.output.metrics, progress_.history);
     if (checkpoint_due && hooks.save_checkpoint) hooks.save_checkpoint(snapshot());
+  });
+  timers_.mark(Phase::kOutput);
+}
+
+bool Trainer::mid_epoch_checkpoint_due() const {
+  const std::size_t every = config_.output.checkpoint_every_steps;
+  // The last step of an epoch is checkpointed (if due) after evaluation.
+  return every > 0 && !config_.output.checkpoint_dir.empty() &&
+         progress_.global_step % every == 0 && progress_.step_in_epoch < sampler_.steps_per_epoch();
+}
+
+void Trainer::save_checkpoint(const TrainerHooks& hooks) {
+  run_collectively(comm_, kExitRuntimeError, [&] {
+    if (comm_.rank() == 0 && hooks.save_checkpoint) hooks.save_checkpoint(snapshot());
   });
   timers_.mark(Phase::kOutput);
 }
@@ -204,6 +218,7 @@ void Trainer::run(const TrainerHooks& hooks) {
     timers_.restart();
     for (std::size_t s = progress_.step_in_epoch; s < sampler_.steps_per_epoch(); ++s) {
       train_step(s);
+      if (mid_epoch_checkpoint_due()) save_checkpoint(hooks);
     }
     const double train_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -73,8 +73,10 @@ struct TrainingConfig {
 };
 
 struct OutputConfig {
-  std::string checkpoint;                   // empty: no checkpoint
-  std::size_t checkpoint_every_epochs = 0;  // 0: only at the end
+  std::string checkpoint_dir;               // empty: no checkpoints
+  std::size_t checkpoint_every_epochs = 1;  // 0: only at the end of training
+  std::size_t checkpoint_every_steps = 0;   // 0: none within an epoch
+  std::size_t keep_checkpoints = 3;         // the newest K checkpoint files are kept
   std::string metrics;                      // CSV path; empty: none
 };
 

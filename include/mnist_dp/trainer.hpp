@@ -52,6 +52,8 @@ class Trainer {
  private:
   void train_step(std::size_t step_in_epoch);
   void finish_epoch(const TrainerHooks& hooks, double train_seconds);
+  bool mid_epoch_checkpoint_due() const;
+  void save_checkpoint(const TrainerHooks& hooks);
 
   Config config_;
   std::string config_yaml_;

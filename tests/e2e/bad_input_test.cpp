@@ -48,7 +48,7 @@ TEST(BadInput, MissingIdxFileLeavesEarlierMetricsUntouched) {
   write_file(out.file("metrics.csv"), "earlier run\n");
   const Outcome o =
       run_failing(train_command(2, "--set data.dir=" + data.path() + " --set output.metrics=" +
-                                       out.file("metrics.csv") + " --set output.checkpoint="));
+                                       out.file("metrics.csv") + " --set output.checkpoint_dir="));
   expect_clean_failure(o, 3, data.file("t10k-labels-idx1-ubyte") + ": no such file");
   EXPECT_EQ(read_file(out.file("metrics.csv")), "earlier run\n");
 }
@@ -106,17 +106,19 @@ TEST(BadInput, CheckpointOfAnotherNetworkShape) {
   const CommandResult made = run_command(
       train_command(1,
                     "--set data.train_limit=256 --set data.test_limit=100 --set training.epochs=1 "
-                    "--set model.layers.0.units=64 --set output.metrics= --set output.checkpoint=" +
-                        dir.file("small.h5")),
+                    "--set model.layers.0.units=64 --set output.metrics= "
+                    "--set output.checkpoint_dir=" +
+                        dir.file("small")),
       60);
   ASSERT_EQ(made.exit_code, 0) << made.output;
-  const Outcome o = run_failing(train_command(2, "--resume " + dir.file("small.h5")));
+  const Outcome o = run_failing(train_command(2, "--resume " + dir.file("small")));
   expect_clean_failure(o, 3, "checkpoint does not match the configured network");
 }
 
 TEST(BadInput, UnwritableCheckpointDirectory) {
-  const Outcome o = run_failing(train_command(2, "--set output.checkpoint=/proc/mnist_dp/ckpt.h5"));
-  expect_clean_failure(o, 1, "/proc/mnist_dp/ckpt.h5: output.checkpoint: cannot write");
+  const Outcome o =
+      run_failing(train_command(2, "--set output.checkpoint_dir=/proc/mnist_dp/ckpts"));
+  expect_clean_failure(o, 1, "/proc/mnist_dp/ckpts: output.checkpoint_dir: cannot create or write");
 }
 
 TEST(BadInput, MissingConfigFile) {
