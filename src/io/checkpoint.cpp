@@ -1,111 +1,21 @@
-// HDF5 checkpoint writer and reader; the only file that includes HDF5.
+// HDF5 checkpoint writer and reader (HDF5 calls through hdf5_helpers.hpp).
 #include "mnist_dp/io/checkpoint.hpp"
-
-#include <fcntl.h>
-#include <hdf5.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
 
+#include "hdf5_helpers.hpp"
 #include "mnist_dp/data/idx_reader.hpp"
 
 namespace mnist_dp {
 namespace {
 
+using namespace hdf5;
+
 constexpr const char* kFormat = "mnist_dp-checkpoint";
 constexpr std::int64_t kFormatVersion = 1;
 const char* const kHistoryColumns[] = {"epoch",        "loss",          "accuracy",    "val_loss",
                                        "val_accuracy", "train_seconds", "eval_seconds"};
-
-// Owns one HDF5 identifier and closes it with the matching function.
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  ~Handle() {
-    if (id_ >= 0) close_(id_);
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  hid_t get() const { return id_; }
-  bool ok() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
-
-struct Failure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-void check(herr_t status, const char* what) {
-  if (status < 0) throw Failure(what);
-}
-
-hid_t must(hid_t id, const char* what) {
-  if (id < 0) throw Failure(what);
-  return id;
-}
-
-// A variable-length string type in character set `cset`; the caller closes it.
-hid_t variable_string_type(H5T_cset_t cset) {
-  const hid_t type = must(H5Tcopy(H5T_C_S1), "string type");
-  if (H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, cset) < 0) {
-    H5Tclose(type);
-    throw Failure("string type");
-  }
-  return type;
-}
-
-// ---- writing ----
-
-void write_string_attr(hid_t obj, const char* name, const std::string& value) {
-  Handle type(variable_string_type(H5T_CSET_UTF8), H5Tclose);
-  Handle space(must(H5Screate(H5S_SCALAR), "dataspace"), H5Sclose);
-  Handle attr(must(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), name),
-              H5Aclose);
-  const char* text = value.c_str();
-  check(H5Awrite(attr.get(), type.get(), &text), name);
-}
-
-void write_strings_attr(hid_t obj, const char* name, const std::vector<std::string>& values) {
-  Handle type(variable_string_type(H5T_CSET_UTF8), H5Tclose);
-  const hsize_t n = values.size();
-  Handle space(must(H5Screate_simple(1, &n, nullptr), "dataspace"), H5Sclose);
-  Handle attr(must(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), name),
-              H5Aclose);
-  std::vector<const char*> ptrs;
-  for (const std::string& v : values) ptrs.push_back(v.c_str());
-  check(H5Awrite(attr.get(), type.get(), ptrs.data()), name);
-}
-
-template <typename T>
-void write_scalar_attr(hid_t obj, const char* name, hid_t type, T value) {
-  Handle space(must(H5Screate(H5S_SCALAR), "dataspace"), H5Sclose);
-  Handle attr(must(H5Acreate2(obj, name, type, space.get(), H5P_DEFAULT, H5P_DEFAULT), name),
-              H5Aclose);
-  check(H5Awrite(attr.get(), type, &value), name);
-}
-
-void write_dataset(hid_t parent, const std::string& name, hid_t type, const void* data,
-                   std::vector<hsize_t> dims) {
-  Handle space(
-      must(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "dataspace"),
-      H5Sclose);
-  Handle set(must(H5Dcreate2(parent, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                             H5P_DEFAULT),
-                  name.c_str()),
-             H5Dclose);
-  if (dims.empty() || dims[0] > 0)
-    check(H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), name.c_str());
-}
-
-Handle make_group(hid_t parent, const std::string& name) {
-  return Handle(
-      must(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), name.c_str()),
-      H5Gclose);
-}
 
 void write_contents(hid_t file, const Checkpoint& c) {
   const TrainingProgress& p = c.progress;
@@ -165,88 +75,7 @@ void write_contents(hid_t file, const Checkpoint& c) {
   }
 }
 
-void fsync_path(const std::string& path, int flags) {
-  const int fd = ::open(path.c_str(), flags);
-  if (fd < 0) throw Failure("cannot reopen to sync");
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) throw Failure("fsync failed");
-}
-
 // ---- reading ----
-
-// The memory type for reading string attribute `name`: a variable-length
-// string in the attribute's own character set. Anything else is an error.
-hid_t attribute_string_type(hid_t attr, const char* name) {
-  Handle file_type(must(H5Aget_type(attr), name), H5Tclose);
-  if (H5Tget_class(file_type.get()) != H5T_STRING || H5Tis_variable_str(file_type.get()) <= 0) {
-    throw Failure(std::string("attribute '") + name + "' is not a variable-length string");
-  }
-  return variable_string_type(H5Tget_cset(file_type.get()));
-}
-
-std::string read_string_attr(hid_t obj, const char* name) {
-  if (H5Aexists(obj, name) <= 0) throw Failure(std::string("missing attribute '") + name + "'");
-  Handle attr(must(H5Aopen(obj, name, H5P_DEFAULT), name), H5Aclose);
-  Handle type(attribute_string_type(attr.get(), name), H5Tclose);
-  char* text = nullptr;
-  check(H5Aread(attr.get(), type.get(), &text), name);
-  std::string out = text ? text : "";
-  H5free_memory(text);
-  return out;
-}
-
-std::vector<std::string> read_strings_attr(hid_t obj, const char* name) {
-  if (H5Aexists(obj, name) <= 0) throw Failure(std::string("missing attribute '") + name + "'");
-  Handle attr(must(H5Aopen(obj, name, H5P_DEFAULT), name), H5Aclose);
-  Handle space(must(H5Aget_space(attr.get()), name), H5Sclose);
-  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
-  if (n < 0 || n > 100000) throw Failure(std::string("attribute '") + name + "' has a bad size");
-  Handle type(attribute_string_type(attr.get(), name), H5Tclose);
-  std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
-  check(H5Aread(attr.get(), type.get(), ptrs.data()), name);
-  std::vector<std::string> out;
-  for (char* p : ptrs) {
-    out.emplace_back(p ? p : "");
-    H5free_memory(p);
-  }
-  return out;
-}
-
-template <typename T>
-T read_scalar_attr(hid_t obj, const char* name, hid_t type) {
-  if (H5Aexists(obj, name) <= 0) throw Failure(std::string("missing attribute '") + name + "'");
-  Handle attr(must(H5Aopen(obj, name, H5P_DEFAULT), name), H5Aclose);
-  Handle space(must(H5Aget_space(attr.get()), name), H5Sclose);
-  if (H5Sget_simple_extent_npoints(space.get()) != 1) {
-    throw Failure(std::string("attribute '") + name + "' is not a single value");
-  }
-  T value{};
-  check(H5Aread(attr.get(), type, &value), name);
-  return value;
-}
-
-// Reads a whole dataset as `type`; returns its dims through `dims`.
-template <typename T>
-std::vector<T> read_dataset(hid_t parent, const std::string& name, hid_t type,
-                            std::vector<hsize_t>* dims_out = nullptr) {
-  if (H5Lexists(parent, name.c_str(), H5P_DEFAULT) <= 0)
-    throw Failure("missing dataset '" + name + "'");
-  Handle set(must(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), name.c_str()), H5Dclose);
-  Handle space(must(H5Dget_space(set.get()), name.c_str()), H5Sclose);
-  const int rank = H5Sget_simple_extent_ndims(space.get());
-  if (rank < 0 || rank > 2) throw Failure("dataset '" + name + "' has an unexpected rank");
-  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  std::size_t n = 1;
-  for (hsize_t d : dims) n *= d;
-  if (n > (std::size_t{1} << 30)) throw Failure("dataset '" + name + "' is implausibly large");
-  std::vector<T> values(n);
-  if (n > 0)
-    check(H5Dread(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), name.c_str());
-  if (dims_out) *dims_out = dims;
-  return values;
-}
 
 Checkpoint read_contents(hid_t file) {
   if (H5Aexists(file, "format") <= 0 || read_string_attr(file, "format") != kFormat) {
@@ -323,39 +152,15 @@ std::uint64_t params_checksum(const std::vector<float>& params) {
 }
 
 void write_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  const std::filesystem::path target(path);
-  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
-  const std::string tmp = path + ".tmp";
-  try {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    {
-      Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-      if (!file.ok()) throw Failure("cannot create file (is the directory writable?)");
-      write_contents(file.get(), checkpoint);
-      check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush");
-    }
-    fsync_path(tmp, O_RDONLY);
-    std::filesystem::rename(tmp, target, ec);
-    if (ec) throw Failure("cannot rename " + tmp + " into place: " + ec.message());
-    fsync_path(dir.string(), O_RDONLY | O_DIRECTORY);
-  } catch (const Failure& e) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw std::runtime_error(path + ": cannot write checkpoint: " + e.what());
-  }
+  write_file_atomically(path, "checkpoint", [&](hid_t file) { write_contents(file, checkpoint); });
 }
 
 Checkpoint read_checkpoint(const std::string& path) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw DataError(path + ": no such checkpoint file");
-  if (H5Fis_hdf5(path.c_str()) <= 0) throw DataError(path + ": not an HDF5 file");
   try {
-    Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-    if (!file.ok()) throw Failure("cannot open as HDF5");
+    const Handle file = open_for_reading(path);
     return read_contents(file.get());
   } catch (const Failure& e) {
     throw DataError(path + ": " + e.what());
