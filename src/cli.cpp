@@ -11,6 +11,7 @@ CliOptions parse_cli(int argc, char** argv) {
   CliOptions o;
   po::options_description desc(
       "Usage: mpirun -np N mnist_dp --config FILE [options]\n"
+      "       mnist_dp export|evaluate|predict ... (see mnist_dp COMMAND --help)\n"
       "Data-parallel training of Keras-style MNIST networks.\n\nOptions");
   // clang-format off
   desc.add_options()

@@ -1,15 +1,18 @@
-// mnist_dp entry point: starts MPI, reads the CLI and config, loads the data
-// on every rank, trains, and turns any failure into the same exit on all ranks.
+// mnist_dp entry point: dispatches the tool commands (export, evaluate,
+// predict); otherwise starts MPI, reads the CLI and config, loads the data on
+// every rank, trains, and turns any failure into the same exit on all ranks.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <string_view>
 
 #include "mnist_dp/blas.hpp"
 #include "mnist_dp/cli.hpp"
 #include "mnist_dp/comm/collective_status.hpp"
 #include "mnist_dp/comm/mpi_communicator.hpp"
+#include "mnist_dp/commands.hpp"
 #include "mnist_dp/config.hpp"
 #include "mnist_dp/data/dataset.hpp"
 #include "mnist_dp/io/checkpoint.hpp"
@@ -119,6 +122,13 @@ int run(Communicator& comm, int argc, char** argv) {
 }  // namespace mnist_dp
 
 int main(int argc, char** argv) {
+  // Tool commands run without MPI; anything else is training.
+  if (argc > 1) {
+    const std::string_view command = argv[1];
+    if (command == "export") return mnist_dp::run_export_command(argc - 1, argv + 1);
+    if (command == "evaluate") return mnist_dp::run_evaluate_command(argc - 1, argv + 1);
+    if (command == "predict") return mnist_dp::run_predict_command(argc - 1, argv + 1);
+  }
   mnist_dp::MpiCommunicator comm(&argc, &argv);
   try {
     return mnist_dp::run(comm, argc, argv);

@@ -68,7 +68,6 @@ Handle make_group(hid_t parent, const std::string& name) {
       H5Gclose);
 }
 
-
 namespace {
 
 // A fixed-length, null-padded ASCII string type of `size` bytes; the caller closes it.
@@ -152,7 +151,8 @@ void write_bytes_list_attr(hid_t obj, const char* name, const std::vector<std::s
               H5Aclose);
   std::vector<char> bytes(size * values.size() + 1, '\0');
   for (std::size_t i = 0; i < values.size(); ++i) {
-    std::copy(values[i].begin(), values[i].end(), bytes.begin() + static_cast<std::ptrdiff_t>(i * size));
+    std::copy(values[i].begin(), values[i].end(),
+              bytes.begin() + static_cast<std::ptrdiff_t>(i * size));
   }
   if (n > 0) check(H5Awrite(attr.get(), type.get(), bytes.data()), name);
 }

@@ -104,5 +104,4 @@ std::vector<T> read_dataset(hid_t parent, const std::string& name, hid_t type,
   return values;
 }
 
-
 }  // namespace mnist_dp::hdf5

@@ -1,0 +1,151 @@
+// `mnist_dp evaluate`: test loss and accuracy of a model or checkpoint, the
+// counts right and wrong, per-class accuracy and the confusion matrix;
+// optionally the data behind the pictures (launch/pictures.sh).
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "command_support.hpp"
+#include "mnist_dp/commands.hpp"
+#include "mnist_dp/data/dataset.hpp"
+#include "mnist_dp/layers/softmax_cross_entropy.hpp"
+#include "mnist_dp/optim/regularization.hpp"
+
+namespace mnist_dp {
+namespace {
+
+constexpr std::size_t kBatch = 1000;
+constexpr std::size_t kExamplesPerKind = 9;
+
+using Confusion = std::array<std::array<std::size_t, kNumClasses>, kNumClasses>;
+
+struct Example {
+  std::size_t index;
+  std::size_t predicted;
+};
+
+std::size_t argmax(const float* row, std::size_t n) {
+  std::size_t best = 0;
+  for (std::size_t c = 1; c < n; ++c) {
+    if (row[c] > row[best]) best = c;
+  }
+  return best;
+}
+
+void print_report(double loss, const Confusion& confusion, std::size_t total) {
+  std::size_t correct = 0;
+  for (std::size_t c = 0; c < kNumClasses; ++c) correct += confusion[c][c];
+  std::printf("Test loss: %.4f\nTest accuracy: %.4f\n", loss,
+              static_cast<double>(correct) / static_cast<double>(total));
+  std::printf("%zu classified correctly, %zu incorrectly\n\nPer-class accuracy:\n", correct,
+              total - correct);
+  for (std::size_t t = 0; t < kNumClasses; ++t) {
+    std::size_t n = 0;
+    for (std::size_t p = 0; p < kNumClasses; ++p) n += confusion[t][p];
+    std::printf("  %zu: %.4f (%zu/%zu)\n", t,
+                n ? static_cast<double>(confusion[t][t]) / static_cast<double>(n) : 0.0,
+                confusion[t][t], n);
+  }
+  std::printf("\nConfusion matrix (rows: truth, columns: predicted):\n     ");
+  for (std::size_t p = 0; p < kNumClasses; ++p) std::printf("%6zu", p);
+  std::printf("\n");
+  for (std::size_t t = 0; t < kNumClasses; ++t) {
+    std::printf("%5zu", t);
+    for (std::size_t p = 0; p < kNumClasses; ++p) std::printf("%6zu", confusion[t][p]);
+    std::printf("\n");
+  }
+}
+
+// confusion.csv, and for 9 right and 9 wrong test digits a pixel matrix file
+// plus a caption line in captions.txt ("correct_1 Predicted 7, Truth 7").
+void write_examples(const std::string& dir, const Dataset& test, const Confusion& confusion,
+                    const std::vector<Example>& right, const std::vector<Example>& wrong) {
+  std::filesystem::create_directories(dir);
+  std::ofstream csv(dir + "/confusion.csv");
+  for (const auto& row : confusion) {
+    for (std::size_t p = 0; p < kNumClasses; ++p)
+      csv << row[p] << (p + 1 < kNumClasses ? "," : "\n");
+  }
+  const auto side = static_cast<std::size_t>(std::lround(std::sqrt(test.features)));
+  std::ofstream captions(dir + "/captions.txt");
+  auto write_digits = [&](const std::vector<Example>& examples, const char* kind) {
+    for (std::size_t k = 0; k < examples.size(); ++k) {
+      const std::string name = std::string(kind) + "_" + std::to_string(k + 1);
+      std::ofstream out(dir + "/" + name + ".txt");
+      const std::uint8_t* pixels = test.pixels.data() + examples[k].index * test.features;
+      for (std::size_t r = 0; r < side; ++r) {
+        for (std::size_t c = 0; c < side; ++c) {
+          out << static_cast<float>(pixels[r * side + c]) * test.scale
+              << (c + 1 < side ? " " : "\n");
+        }
+      }
+      captions << name << " Predicted " << examples[k].predicted << ", Truth "
+               << static_cast<int>(test.labels[examples[k].index]) << "\n";
+    }
+  };
+  write_digits(right, "correct");
+  write_digits(wrong, "wrong");
+  if (!csv || !captions) throw std::runtime_error(dir + ": cannot write the example files");
+}
+
+}  // namespace
+
+int run_evaluate_command(int argc, char** argv) {
+  namespace po = boost::program_options;
+  std::string model_path, dataset = "mnist", dir, examples_dir;
+  po::options_description desc(
+      "Usage: mnist_dp evaluate --model FILE [--dataset NAME] [--data DIR] [--examples DIR]\n"
+      "Test loss, accuracy, per-class accuracy and confusion matrix of a model.\n\nOptions");
+  desc.add_options()("help,h", "show this help and exit")(
+      "model", po::value(&model_path)->required(),
+      "Keras .h5 model, mnist_dp checkpoint, or checkpoint directory")(
+      "dataset", po::value(&dataset), "mnist (default), fashion-mnist or digits8x8")(
+      "data", po::value(&dir), "dataset directory (default data/<dataset>)")(
+      "examples", po::value(&examples_dir),
+      "also write confusion.csv and 9 right and 9 wrong digits here (for launch/pictures.sh)");
+  return run_command_body([&] {
+    po::variables_map vm;
+    if (!parse_command_line(argc, argv, desc, nullptr, vm)) return;
+    if (dataset != "mnist" && dataset != "fashion-mnist" && dataset != "digits8x8") {
+      throw UsageError("--dataset: unknown dataset '" + dataset + "'");
+    }
+    DataConfig data_config;
+    data_config.dataset = dataset;
+    data_config.dir = dir.empty() ? "data/" + dataset : dir;
+    if (dataset == "digits8x8") data_config.train_split = 1000;
+    const ModelFile file = load_model_file(model_path);
+    const Dataset test = load_datasets(data_config).test;
+    if (test.features != file.input_size) {
+      throw DataError(model_path + ": the model takes " + std::to_string(file.input_size) +
+                      " inputs but " + dataset + " images have " + std::to_string(test.features));
+    }
+    Model model = build_model(file, kBatch);
+    std::vector<float> x(kBatch * test.features);
+    std::vector<std::uint8_t> labels(kBatch);
+    Confusion confusion{};
+    std::vector<Example> right, wrong;
+    double loss_sum = 0;
+    for (std::size_t first = 0; first < test.count; first += kBatch) {
+      const std::size_t rows = std::min(kBatch, test.count - first);
+      const MatrixView batch{x.data(), rows, test.features};
+      copy_rows(test, first, batch, labels.data());
+      const ConstMatrixView logits = model.forward(StepContext{}, batch);
+      loss_sum += softmax_cross_entropy(logits, labels.data(), 0.0f, MatrixView{}).loss_sum;
+      for (std::size_t r = 0; r < rows; ++r) {
+        const std::size_t predicted = argmax(logits.row(r), kNumClasses);
+        ++confusion[labels[r]][predicted];
+        auto& bucket = predicted == labels[r] ? right : wrong;
+        if (bucket.size() < kExamplesPerKind) bucket.push_back({first + r, predicted});
+      }
+    }
+    const double loss = loss_sum / static_cast<double>(test.count) + l2_penalty(model.params());
+    std::printf("Model: %s\nTest set: %s, %zu images\n", model_path.c_str(),
+                data_config.dir.c_str(), test.count);
+    print_report(loss, confusion, test.count);
+    if (!examples_dir.empty()) write_examples(examples_dir, test, confusion, right, wrong);
+  });
+}
+
+}  // namespace mnist_dp
