@@ -21,7 +21,7 @@ class ModelFiles : public ::testing::Test {
         run_command(train_command(2,
                                   "--set data.train_limit=5120 --set training.epochs=1 "
                                   "--set output.checkpoint_dir=" +
-                                      dir_->file("ckpt") +
+                                      dir_->file("checkpoints") +
                                       " --set output.metrics=" + dir_->file("metrics.csv")),
                     180);
     ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -44,7 +44,7 @@ TEST_F(ModelFiles, KerasExportPassesH5pyLayoutAndNumpyPrediction) {
   const std::string model = dir_->file("model.h5"), csv = dir_->file("predictions.csv");
   const std::string images = mnist_dir() + "/t10k-images-idx3-ubyte";
   const CommandResult exported =
-      run_command(tool("export --checkpoint " + dir_->file("ckpt") + " --out " + model), 60);
+      run_command(tool("export --checkpoint " + dir_->file("checkpoints") + " --out " + model), 60);
   ASSERT_EQ(exported.exit_code, 0) << exported.output;
   const CommandResult predicted = run_command(
       tool("predict --model " + model + " --idx " + images + " --count 300 --csv " + csv), 60);
@@ -59,8 +59,8 @@ TEST_F(ModelFiles, KerasExportPassesH5pyLayoutAndNumpyPrediction) {
 }
 
 TEST_F(ModelFiles, EvaluateMatchesTrainingAndReadsBothFormats) {
-  const CommandResult from_checkpoint =
-      run_command(tool("evaluate --model " + dir_->file("ckpt") + " --data " + mnist_dir()), 60);
+  const CommandResult from_checkpoint = run_command(
+      tool("evaluate --model " + dir_->file("checkpoints") + " --data " + mnist_dir()), 60);
   ASSERT_EQ(from_checkpoint.exit_code, 0) << from_checkpoint.output;
   const std::string& out = from_checkpoint.output;
   EXPECT_NE(out.find("classified correctly"), std::string::npos) << out;
@@ -72,9 +72,10 @@ TEST_F(ModelFiles, EvaluateMatchesTrainingAndReadsBothFormats) {
   EXPECT_GT(value_after(out, "Test accuracy: "), 0.9);
 
   const std::string model = dir_->file("model_for_evaluate.h5");
-  ASSERT_EQ(run_command(tool("export --checkpoint " + dir_->file("ckpt") + " --out " + model), 60)
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      run_command(tool("export --checkpoint " + dir_->file("checkpoints") + " --out " + model), 60)
+          .exit_code,
+      0);
   const CommandResult from_keras =
       run_command(tool("evaluate --model " + model + " --data " + mnist_dir()), 60);
   ASSERT_EQ(from_keras.exit_code, 0) << from_keras.output;
@@ -96,7 +97,7 @@ TEST_F(ModelFiles, PredictReadsAPngOfADigit) {
   const std::string path = dir_->file("seven.png");
   ASSERT_NE(stbi_write_png(path.c_str(), kSide, kSide, 1, png.data(), kSide), 0);
   const CommandResult r =
-      run_command(tool("predict --model " + dir_->file("ckpt") + " " + path), 60);
+      run_command(tool("predict --model " + dir_->file("checkpoints") + " " + path), 60);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find(path + ": 7 ("), std::string::npos) << r.output;
 }
@@ -107,12 +108,13 @@ TEST_F(ModelFiles, BadFilesGiveOneClearError) {
   const std::vector<std::tuple<std::string, int, std::string>> cases = {
       {"evaluate --model " + dir_->file("missing.h5"), 3, "missing.h5: no such file"},
       {"evaluate --model " + dir_->file("not_an_image.png"), 3, "not an HDF5 file"},
-      {"predict --model " + dir_->file("ckpt") + " " + dir_->file("not_an_image.png"), 3,
+      {"predict --model " + dir_->file("checkpoints") + " " + dir_->file("not_an_image.png"), 3,
        "not_an_image.png: cannot read as an image"},
-      {"predict --model " + dir_->file("ckpt") + " " + dir_->file("blank.pgm"), 3,
+      {"predict --model " + dir_->file("checkpoints") + " " + dir_->file("blank.pgm"), 3,
        "blank.pgm: no digit found"},
-      {"export --checkpoint " + dir_->file("ckpt"), 2, "--out"},
-      {"evaluate --model " + dir_->file("ckpt") + " --dataset cifar", 2, "--dataset: unknown"},
+      {"export --checkpoint " + dir_->file("checkpoints"), 2, "--out"},
+      {"evaluate --model " + dir_->file("checkpoints") + " --dataset cifar", 2,
+       "--dataset: unknown"},
   };
   for (const auto& [args, code, needle] : cases) {
     const CommandResult r = run_command(tool(args), 60);
@@ -121,6 +123,22 @@ TEST_F(ModelFiles, BadFilesGiveOneClearError) {
     ASSERT_EQ(errors.size(), 1u) << args << "\n" << r.output;
     EXPECT_NE(errors[0].find(needle), std::string::npos) << errors[0];
   }
+}
+
+// launch/pictures.sh turns the run directory into three PNG pictures.
+TEST_F(ModelFiles, PicturesScriptDrawsThreePngs) {
+  const CommandResult r = run_command("MNIST_DP_BINARY=" MNIST_DP_BINARY
+                                      " bash " MNIST_DP_SOURCE_DIR "/launch/pictures.sh " +
+                                          dir_->path() + " --data " + mnist_dir() + " 2>&1",
+                                      120);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* name : {"learning_curves.png", "examples.png", "confusion.png"}) {
+    const std::string png = read_file(dir_->file(std::string("pictures/") + name));
+    ASSERT_GT(png.size(), 5000u) << name;
+    EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << name;
+  }
+  EXPECT_NE(read_file(dir_->file("pictures/data/captions.txt")).find("wrong_9 Predicted"),
+            std::string::npos);
 }
 
 }  // namespace
