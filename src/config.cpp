@@ -245,14 +245,14 @@ Config parse_root(const YAML::Node& root, const std::string& source) {
   {
     MapReader r(top.child("data"), source, "data");
     DataConfig& d = c.data;
-    r.text("dataset", d.dataset);
-    if (d.dataset != "mnist" && d.dataset != "fashion-mnist" && d.dataset != "digits8x8") {
-      r.fail("data.dataset",
-             "unknown dataset '" + d.dataset + "' (expected mnist, fashion-mnist or digits8x8)");
+    std::string dataset = d.dataset;
+    r.text("dataset", dataset);
+    try {
+      d = dataset_defaults(dataset);
+    } catch (const ConfigError& e) {
+      r.fail("data.dataset", e.what());
     }
-    d.dir = "data/" + d.dataset;
     r.text("dir", d.dir);
-    if (d.dataset == "digits8x8") d.train_split = 1000;
     r.count("train_split", d.train_split, d.dataset != "digits8x8");
     if (d.dataset != "digits8x8" && d.train_split != 0) {
       r.fail("data.train_split",
@@ -299,6 +299,18 @@ std::string number_text(T x) {
 }
 
 }  // namespace
+
+DataConfig dataset_defaults(const std::string& dataset) {
+  if (dataset != "mnist" && dataset != "fashion-mnist" && dataset != "digits8x8") {
+    throw ConfigError("unknown dataset '" + dataset +
+                      "' (expected mnist, fashion-mnist or digits8x8)");
+  }
+  DataConfig d;
+  d.dataset = dataset;
+  d.dir = "data/" + dataset;
+  if (dataset == "digits8x8") d.train_split = 1000;
+  return d;
+}
 
 Config parse_config(const std::string& yaml_text, const std::string& source,
                     const std::vector<std::string>& overrides) {

@@ -88,6 +88,10 @@ struct Config {
   OutputConfig output;
 };
 
+// The defaults for a named dataset: dir data/<name>, and for digits8x8 the
+// recipe's 1000-row training split. ConfigError for an unknown name.
+DataConfig dataset_defaults(const std::string& dataset);
+
 // Parses YAML text. `source` names the file in error messages. Each override
 // is "dotted.key=value" (list items by index: model.layers.2.rate=0.3).
 Config parse_config(const std::string& yaml_text, const std::string& source,

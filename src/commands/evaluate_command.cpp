@@ -108,13 +108,13 @@ int run_evaluate_command(int argc, char** argv) {
   return run_command_body([&] {
     po::variables_map vm;
     if (!parse_command_line(argc, argv, desc, nullptr, vm)) return;
-    if (dataset != "mnist" && dataset != "fashion-mnist" && dataset != "digits8x8") {
-      throw UsageError("--dataset: unknown dataset '" + dataset + "'");
-    }
     DataConfig data_config;
-    data_config.dataset = dataset;
-    data_config.dir = dir.empty() ? "data/" + dataset : dir;
-    if (dataset == "digits8x8") data_config.train_split = 1000;
+    try {
+      data_config = dataset_defaults(dataset);
+    } catch (const ConfigError& e) {
+      throw UsageError(std::string("--dataset: ") + e.what());
+    }
+    if (!dir.empty()) data_config.dir = dir;
     const ModelFile file = load_model_file(model_path);
     const Dataset test = load_datasets(data_config).test;
     if (test.features != file.input_size) {

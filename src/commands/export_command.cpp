@@ -23,8 +23,7 @@ int run_export_command(int argc, char** argv) {
     if (!parse_command_line(argc, argv, desc, nullptr, vm)) return;
     const std::string path = resolve_checkpoint_path(checkpoint);
     const Checkpoint c = read_checkpoint(path);
-    const ModelFile file = load_model_file(path);
-    write_keras_model(out, file, c.tensors);
+    write_keras_model(out, model_file_from_checkpoint(c, path), c.tensors);
     std::printf("mnist_dp: wrote %s (Keras HDF5 model) from %s\n", out.c_str(), path.c_str());
   });
 }

@@ -130,10 +130,13 @@ ModelFile load_model_file(const std::string& path) {
     throw DataError(resolved + ": " + e.what());
   }
   if (keras) return read_keras_model(resolved);
-  const Checkpoint c = read_checkpoint(resolved);
+  return model_file_from_checkpoint(read_checkpoint(resolved), resolved);
+}
+
+ModelFile model_file_from_checkpoint(const Checkpoint& c, const std::string& source) {
   ModelFile m;
   try {
-    m.config = parse_config(c.config_yaml, resolved + " (config)").model;
+    m.config = parse_config(c.config_yaml, source + " (config)").model;
   } catch (const ConfigError& e) {
     throw DataError(e.what());
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mnist_dp/config.hpp"
+#include "mnist_dp/io/checkpoint.hpp"
 #include "mnist_dp/params.hpp"
 
 namespace mnist_dp {
@@ -28,6 +29,8 @@ void write_keras_model(const std::string& path, const ModelFile& model,
 // Reads a Keras .h5 Sequential of Dense, Dropout and Activation layers (written
 // by mnist_dp or by Keras) ending in softmax. Throws DataError naming the file.
 ModelFile read_keras_model(const std::string& path);
+// The network and weights held by a checkpoint read from `source`.
+ModelFile model_file_from_checkpoint(const Checkpoint& checkpoint, const std::string& source);
 // A mnist_dp checkpoint (file, or directory meaning its latest.h5) or a Keras
 // .h5 model, told apart by their root attributes.
 ModelFile load_model_file(const std::string& path);
