@@ -1,6 +1,8 @@
 // mnist_dp entry point: dispatches the tool commands (export, evaluate,
 // predict); otherwise starts MPI, reads the CLI and config, loads the data on
 // every rank, trains, and turns any failure into the same exit on all ranks.
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -33,6 +35,13 @@ void check_writable(const std::string& path, const char* key) {
   if (!out) throw std::runtime_error(path + ": " + key + ": cannot write to this location");
   out.close();
   std::filesystem::remove(probe, ec);
+}
+
+// This process's peak resident set size in KiB.
+int peak_resident_kib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int>(usage.ru_maxrss);
 }
 
 void print_rank0(const Communicator& comm, const std::string& text) {
@@ -108,11 +117,16 @@ int run(Communicator& comm, int argc, char** argv) {
   hooks.save_checkpoint = [&](const Checkpoint& c) { store.save(c); };
   trainer->run(hooks);
 
-  if (cli.profile) print_rank0(comm, trainer->timers().table());
+  const int peak_rss_kib = comm.allreduce_max(peak_resident_kib());
+  if (cli.profile) {
+    print_rank0(comm, trainer->timers().table() + "peak resident memory: " +
+                          std::to_string(peak_rss_kib / 1024) + " MiB (largest rank)\n");
+  }
   run_collectively(comm, kExitRuntimeError, [&] {
     if (comm.rank() != 0 || cli.profile_json.empty()) return;
     std::ofstream out(cli.profile_json);
-    out << trainer->timers().json() << "\n";
+    out << "{\"phases\": " << trainer->timers().json() << ", \"ranks\": " << comm.size()
+        << ", \"max_rss_kib\": " << peak_rss_kib << "}\n";
     if (!out) throw std::runtime_error(cli.profile_json + ": cannot write profile JSON");
   });
   return kExitOk;

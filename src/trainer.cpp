@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "mnist_dp/comm/collective_status.hpp"
 #include "mnist_dp/data/idx_reader.hpp"
@@ -30,7 +31,9 @@ Trainer::Trainer(const Config& config, Communicator& comm, const DatasetPair& da
                comm.size()),
       model_(config.model, data.train.features, data.num_classes,
              model_batch_capacity(config, sampler_)),
-      optimizer_(make_optimizer(config.optimizer, model_.params().size())),
+      block_(block_of(model_.params().size(), comm.rank(), comm.size())),
+      block_grads_(block_.size()),
+      optimizer_(make_optimizer(config.optimizer, block_.size())),
       schedule_(config.optimizer, config.training.batch_size, sampler_.steps_per_epoch(),
                 config.training.epochs),
       has_l2_(has_l2(model_.params())),
@@ -71,14 +74,16 @@ void Trainer::restore(const Checkpoint& c, const std::string& source) {
              std::to_string(sampler_.steps_per_epoch()) + " steps");
   }
   std::copy(c.params.begin(), c.params.end(), model_.params().values().begin());
-  for (std::size_t i = 0; i < c.optimizer_slots.size(); ++i) {
-    optimizer_->slot(i) = c.optimizer_slots[i].values;
+  for (std::size_t i = 0; i < c.optimizer_slots.size(); ++i) {  // this rank's block of each slot
+    const auto& full = c.optimizer_slots[i].values;
+    std::copy(full.begin() + static_cast<std::ptrdiff_t>(block_.begin),
+              full.begin() + static_cast<std::ptrdiff_t>(block_.end), optimizer_->slot(i).begin());
   }
   optimizer_->set_iterations(c.optimizer_iterations);
   progress_ = c.progress;
 }
 
-Checkpoint Trainer::snapshot() const {
+Checkpoint Trainer::snapshot() {
   Checkpoint c;
   c.config_yaml = config_yaml_;
   c.seed = config_.training.seed;
@@ -87,8 +92,12 @@ Checkpoint Trainer::snapshot() const {
   c.params.assign(model_.params().values().begin(), model_.params().values().end());
   c.optimizer_name = optimizer_->name();
   c.optimizer_iterations = optimizer_->iterations();
-  for (std::size_t i = 0; i < optimizer_->slot_names().size(); ++i) {
-    c.optimizer_slots.push_back({optimizer_->slot_names()[i], optimizer_->slot(i)});
+  for (std::size_t i = 0; i < optimizer_->slot_names().size(); ++i) {  // gather the blocks
+    std::vector<float> full(model_.params().size());
+    std::copy(optimizer_->slot(i).begin(), optimizer_->slot(i).end(),
+              full.begin() + static_cast<std::ptrdiff_t>(block_.begin));
+    comm_.allgather_blocks(full);
+    c.optimizer_slots.push_back({optimizer_->slot_names()[i], std::move(full)});
   }
   return c;
 }
@@ -111,13 +120,15 @@ void Trainer::train_step(std::size_t step_in_epoch) {
   model_.backward(x, grad_logits);
   timers_.mark(Phase::kBackward);
 
-  comm_.allreduce_sum(model_.params().grads());
+  // Each rank receives the summed gradient of its block of the parameters,
+  // updates that block, and the blocks are then allgathered.
+  comm_.reduce_scatter_sum(model_.params().grads(), block_grads_);
   double step_sums[2] = {stats.loss_sum, static_cast<double>(stats.correct)};
   comm_.allreduce_sum(std::span<double>(step_sums));
   timers_.mark(Phase::kAllreduce);
   if (has_l2_) {  // the same on every rank: it depends only on the shared parameters
     step_sums[0] += l2_penalty(model_.params()) * static_cast<double>(batch.global_count);
-    add_l2_gradient(model_.params());
+    add_l2_gradient(model_.params(), block_grads_, block_.begin);
   }
   if (!std::isfinite(step_sums[0])) {
     if (comm_.rank() == 0) {
@@ -128,9 +139,11 @@ void Trainer::train_step(std::size_t step_in_epoch) {
     }
     throw RunFailure(kExitDiverged);
   }
-  optimizer_->step(model_.params().values(), model_.params().grads(),
+  optimizer_->step(model_.params().values().subspan(block_.begin, block_.size()), block_grads_,
                    schedule_.at(progress_.global_step));
   timers_.mark(Phase::kOptimizer);
+  comm_.allgather_blocks(model_.params().values());
+  timers_.mark(Phase::kAllreduce);
 
   progress_.loss_sum += step_sums[0];
   progress_.correct += step_sums[1];
@@ -187,12 +200,14 @@ void Trainer::finish_epoch(const TrainerHooks& hooks, double train_seconds) {
   const bool last = progress_.epoch == config_.training.epochs;
   const bool checkpoint_due = !config_.output.checkpoint_dir.empty() &&
                               (last || (every > 0 && progress_.epoch % every == 0));
+  std::optional<Checkpoint> checkpoint;
+  if (checkpoint_due && hooks.save_checkpoint) checkpoint = snapshot();  // collective
   run_collectively(comm_, kExitRuntimeError, [&] {
     if (comm_.rank() != 0) return;
     if (hooks.log) hooks.log(format_epoch_line(m, config_.training.epochs));
     if (!config_.output.metrics.empty())
       write_metrics_csv(config_.output.metrics, progress_.history);
-    if (checkpoint_due && hooks.save_checkpoint) hooks.save_checkpoint(snapshot());
+    if (checkpoint) hooks.save_checkpoint(*checkpoint);
   });
   timers_.mark(Phase::kOutput);
 }
@@ -205,8 +220,10 @@ bool Trainer::mid_epoch_checkpoint_due() const {
 }
 
 void Trainer::save_checkpoint(const TrainerHooks& hooks) {
+  if (!hooks.save_checkpoint) return;
+  const Checkpoint checkpoint = snapshot();  // collective
   run_collectively(comm_, kExitRuntimeError, [&] {
-    if (comm_.rank() == 0 && hooks.save_checkpoint) hooks.save_checkpoint(snapshot());
+    if (comm_.rank() == 0) hooks.save_checkpoint(checkpoint);
   });
   timers_.mark(Phase::kOutput);
 }

@@ -1,6 +1,7 @@
 // The data-parallel training loop: sample this rank's part of each global
-// batch, forward, backward, one allreduce of the flat gradient, one optimizer
-// step; at epoch end evaluate (sharded over ranks), log and checkpoint.
+// batch, forward, backward, reduce-scatter of the flat gradient, an optimizer
+// step on this rank's block of the parameters, allgather of the blocks; at
+// epoch end evaluate (sharded over ranks), log and checkpoint.
 #pragma once
 
 #include <functional>
@@ -42,7 +43,8 @@ class Trainer {
   // Continue from a checkpoint. Throws DataError naming `source` if it does
   // not fit this model and optimizer.
   void restore(const Checkpoint& checkpoint, const std::string& source);
-  Checkpoint snapshot() const;
+  // Collective: gathers the optimizer state's blocks from all ranks.
+  Checkpoint snapshot();
 
   // Trains until the configured number of epochs is complete.
   void run(const TrainerHooks& hooks);
@@ -61,7 +63,9 @@ class Trainer {
   const DatasetPair& data_;
   GlobalBatchSampler sampler_;
   Model model_;
-  std::unique_ptr<Optimizer> optimizer_;
+  Block block_;                           // the parameters this rank's optimizer updates
+  std::vector<float> block_grads_;        // the summed gradient of that block
+  std::unique_ptr<Optimizer> optimizer_;  // state for block_ only
   LearningRateSchedule schedule_;
   bool has_l2_;
   TrainingProgress progress_;

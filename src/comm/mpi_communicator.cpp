@@ -27,6 +27,29 @@ void MpiCommunicator::allreduce_sum(std::span<double> data) {
                 MPI_COMM_WORLD);
 }
 
+void MpiCommunicator::set_blocks(std::size_t n) {
+  if (n == blocks_for_ && !counts_.empty()) return;
+  counts_.resize(static_cast<std::size_t>(size_));
+  offsets_.resize(static_cast<std::size_t>(size_));
+  for (int r = 0; r < size_; ++r) {
+    const Block b = block_of(n, r, size_);
+    counts_[static_cast<std::size_t>(r)] = static_cast<int>(b.size());
+    offsets_[static_cast<std::size_t>(r)] = static_cast<int>(b.begin);
+  }
+  blocks_for_ = n;
+}
+
+void MpiCommunicator::reduce_scatter_sum(std::span<const float> data, std::span<float> block) {
+  set_blocks(data.size());
+  MPI_Reduce_scatter(data.data(), block.data(), counts_.data(), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+}
+
+void MpiCommunicator::allgather_blocks(std::span<float> data) {
+  set_blocks(data.size());
+  MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data.data(), counts_.data(), offsets_.data(),
+                 MPI_FLOAT, MPI_COMM_WORLD);
+}
+
 int MpiCommunicator::allreduce_min(int value) {
   MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
   return value;

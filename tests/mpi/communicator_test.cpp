@@ -1,7 +1,9 @@
-// MpiCommunicator under mpirun (-np 2 and 4): collectives give the right
-// values on every rank, and agree_or_fail stops all ranks when one fails.
+// MpiCommunicator under mpirun (-np 2 and 4): collectives (allreduce,
+// reduce-scatter + allgather of uneven blocks, min/max, broadcast) give the
+// right values on every rank, and agree_or_fail stops all ranks when one fails.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -25,6 +27,25 @@ TEST(MpiCommunicator, AllreduceSumsFloatsAndDoubles) {
   comm->allreduce_sum(d);
   EXPECT_DOUBLE_EQ(d[0], 0.5 * n * (n - 1) / 2);
   EXPECT_DOUBLE_EQ(d[1], n);
+}
+
+// 1003 elements do not split evenly over 2 or 4 ranks.
+TEST(MpiCommunicator, ReduceScatterThenAllgatherEqualsAllreduce) {
+  const int n = comm->size();
+  std::vector<float> grads(1003);
+  for (std::size_t i = 0; i < grads.size(); ++i)
+    grads[i] = static_cast<float>(comm->rank() + 1) * static_cast<float>(i % 97);
+  const Block block = block_of(grads.size(), comm->rank(), n);
+  std::vector<float> mine(block.size());
+  comm->reduce_scatter_sum(grads, mine);
+  const float ranks_sum = static_cast<float>(n * (n + 1) / 2);
+  for (std::size_t i = 0; i < mine.size(); ++i)
+    ASSERT_EQ(mine[i], ranks_sum * static_cast<float>((block.begin + i) % 97));
+  std::vector<float> all(grads.size(), -1.0f);
+  std::copy(mine.begin(), mine.end(), all.begin() + static_cast<std::ptrdiff_t>(block.begin));
+  comm->allgather_blocks(all);
+  for (std::size_t i = 0; i < all.size(); ++i)
+    ASSERT_EQ(all[i], ranks_sum * static_cast<float>(i % 97)) << i;
 }
 
 TEST(MpiCommunicator, MinMaxAndBroadcast) {

@@ -1,11 +1,24 @@
 // The collective operations the trainer needs, independent of MPI. The math
 // never sees this; the trainer calls it between backward and the optimizer.
+// Gradients are reduce-scattered so each rank updates one block of the
+// parameters, and the blocks are then allgathered.
 #pragma once
 
 #include <cstddef>
 #include <span>
 
 namespace mnist_dp {
+
+// Rank r's block of an n-element buffer split over p ranks: [n·r/p, n·(r+1)/p).
+struct Block {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  std::size_t size() const { return end - begin; }
+};
+inline Block block_of(std::size_t n, int rank, int size) {
+  const auto r = static_cast<std::size_t>(rank), p = static_cast<std::size_t>(size);
+  return {n * r / p, n * (r + 1) / p};
+}
 
 class Communicator {
  public:
@@ -17,6 +30,11 @@ class Communicator {
 
   virtual void allreduce_sum(std::span<float> data) = 0;
   virtual void allreduce_sum(std::span<double> data) = 0;
+  // Sums `data` (the same length on every rank) over the ranks and leaves this
+  // rank's block of the sum (block_of(data.size(), rank, size)) in `block`.
+  virtual void reduce_scatter_sum(std::span<const float> data, std::span<float> block) = 0;
+  // Each rank holds its own block of `data`; afterwards every rank holds all blocks.
+  virtual void allgather_blocks(std::span<float> data) = 0;
   virtual int allreduce_min(int value) = 0;
   virtual int allreduce_max(int value) = 0;
   virtual void broadcast(std::span<std::byte> data, int root) = 0;

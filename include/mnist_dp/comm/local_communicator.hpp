@@ -1,6 +1,8 @@
 // The single-process communicator: every collective is the identity.
 #pragma once
 
+#include <algorithm>
+
 #include "mnist_dp/comm/communicator.hpp"
 
 namespace mnist_dp {
@@ -12,6 +14,10 @@ class LocalCommunicator final : public Communicator {
   int local_size() const override { return 1; }
   void allreduce_sum(std::span<float>) override {}
   void allreduce_sum(std::span<double>) override {}
+  void reduce_scatter_sum(std::span<const float> data, std::span<float> block) override {
+    std::copy(data.begin(), data.end(), block.begin());
+  }
+  void allgather_blocks(std::span<float>) override {}
   int allreduce_min(int value) override { return value; }
   int allreduce_max(int value) override { return value; }
   void broadcast(std::span<std::byte>, int) override {}

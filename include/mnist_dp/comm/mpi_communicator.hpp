@@ -2,6 +2,8 @@
 // that includes <mpi.h>. Constructing it initialises MPI; destroying finalises.
 #pragma once
 
+#include <vector>
+
 #include "mnist_dp/comm/communicator.hpp"
 
 namespace mnist_dp {
@@ -18,6 +20,8 @@ class MpiCommunicator final : public Communicator {
   int local_size() const override { return local_size_; }
   void allreduce_sum(std::span<float> data) override;
   void allreduce_sum(std::span<double> data) override;
+  void reduce_scatter_sum(std::span<const float> data, std::span<float> block) override;
+  void allgather_blocks(std::span<float> data) override;
   int allreduce_min(int value) override;
   int allreduce_max(int value) override;
   void broadcast(std::span<std::byte> data, int root) override;
@@ -27,6 +31,12 @@ class MpiCommunicator final : public Communicator {
   int rank_ = 0;
   int size_ = 1;
   int local_size_ = 1;
+  // Block counts and offsets for the last buffer length seen, kept so the
+  // training loop does not allocate.
+  void set_blocks(std::size_t n);
+  std::size_t blocks_for_ = 0;
+  std::vector<int> counts_;
+  std::vector<int> offsets_;
 };
 
 }  // namespace mnist_dp

@@ -12,5 +12,8 @@ bool has_l2(const ParameterBuffer& params);
 double l2_penalty(const ParameterBuffer& params);
 // Adds the penalty's gradient to the gradient buffer.
 void add_l2_gradient(ParameterBuffer& params);
+// The same for the flat elements [first, first + grads.size()), whose
+// gradient is held in `grads`.
+void add_l2_gradient(const ParameterBuffer& params, std::span<float> grads, std::size_t first);
 
 }  // namespace mnist_dp
