@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs mnist_dp under mpirun on this machine with sane defaults: one rank per
-# core, bound to it; OpenBLAS at one thread per rank when ranks fill the cores
-# (mnist_dp picks cores / local ranks itself unless OPENBLAS_NUM_THREADS is set,
-# which is then passed to every rank); root-safe; --oversubscribe only on request.
+# core by default, each bound to its core (unbound when there are fewer ranks
+# than cores, so BLAS threads can spread); OpenBLAS at one thread per rank when
+# ranks fill the cores (mnist_dp picks cores / local ranks itself unless
+# OPENBLAS_NUM_THREADS is set, which is then passed to every rank); root-safe;
+# --oversubscribe only on request.
 # Usage: launch/run_local.sh [-n RANKS] [--oversubscribe] [--tcp] [--] MNIST_DP_ARGS...
 #   -n RANKS          MPI ranks (default: the number of cores)
 #   --oversubscribe   allow more ranks than cores (binding is then off)
@@ -34,7 +36,14 @@ args=(-np "$ranks")
 if [ "$oversubscribe" -eq 1 ]; then
   args+=(--oversubscribe --bind-to none)
 else
-  args+=(--map-by core --bind-to core)
+  # Ranks filling the cores: one core each. Fewer ranks: unbound, so each
+  # rank's BLAS threads can use the spare cores (binding them to one core
+  # would put all of a rank's threads on it).
+  if [ "$ranks" -eq "$cores" ]; then
+    args+=(--map-by core --bind-to core)
+  else
+    args+=(--bind-to none)
+  fi
 fi
 [ "$tcp" -eq 0 ] || args+=(--mca btl tcp,self)
 [ -z "${OPENBLAS_NUM_THREADS:-}" ] || args+=(-x OPENBLAS_NUM_THREADS)

@@ -20,7 +20,8 @@ CliOptions parse_cli(int argc, char** argv) {
       ("set,s", po::value(&o.sets)->composing(),
        "override a config key, e.g. --set training.epochs=5 (repeatable)")
       ("resume,r", po::value(&o.resume),
-       "continue training from this checkpoint (its config is used when --config is absent)")
+       "continue training from this checkpoint file or directory (its config is used when "
+       "--config is absent); 'auto': from output.checkpoint_dir if it holds one, else start")
       ("print-config", po::bool_switch(&o.print_config), "print the resolved config as YAML and exit")
       ("profile", po::bool_switch(&o.profile), "print time spent per phase at the end")
       ("profile-json", po::value(&o.profile_json), "also write the phase times as JSON to this file");
@@ -36,7 +37,7 @@ CliOptions parse_cli(int argc, char** argv) {
   std::ostringstream text;
   text << desc;
   o.help_text = text.str();
-  if (!o.help && o.config.empty() && o.resume.empty()) {
+  if (!o.help && o.config.empty() && (o.resume.empty() || o.resume == "auto")) {
     throw UsageError("--config is required (or --resume CHECKPOINT) (see --help)");
   }
   return o;

@@ -19,6 +19,7 @@
 #include "mnist_dp/data/dataset.hpp"
 #include "mnist_dp/io/checkpoint.hpp"
 #include "mnist_dp/io/checkpoint_store.hpp"
+#include "mnist_dp/stop_signal.hpp"
 #include "mnist_dp/trainer.hpp"
 
 namespace mnist_dp {
@@ -58,9 +59,12 @@ int run(Communicator& comm, int argc, char** argv) {
     return kExitOk;
   }
 
+  // --resume auto: continue from output.checkpoint_dir's latest.h5 when there
+  // is one (a requeued job), else start fresh.
+  const bool auto_resume = cli.resume == "auto";
   std::optional<Checkpoint> checkpoint;
-  const std::string resume_path = resolve_checkpoint_path(cli.resume);
-  if (!cli.resume.empty()) {
+  std::string resume_path = auto_resume ? "" : resolve_checkpoint_path(cli.resume);
+  if (!resume_path.empty()) {
     run_collectively(comm, kExitDataError, [&] { checkpoint = read_checkpoint(resume_path); });
   }
   Config config;
@@ -74,6 +78,14 @@ int run(Communicator& comm, int argc, char** argv) {
                         std::to_string(comm.size()) + " ranks");
     }
   });
+  if (auto_resume && !config.output.checkpoint_dir.empty()) {
+    const std::string latest = resolve_checkpoint_path(config.output.checkpoint_dir);
+    std::error_code ec;
+    if (std::filesystem::exists(latest, ec)) {
+      resume_path = latest;
+      run_collectively(comm, kExitDataError, [&] { checkpoint = read_checkpoint(resume_path); });
+    }
+  }
   if (cli.print_config) {
     print_rank0(comm, to_yaml(config));
     return kExitOk;
@@ -109,6 +121,7 @@ int run(Communicator& comm, int argc, char** argv) {
                           std::to_string(checkpoint->progress.step_in_epoch) + "\n");
   }
 
+  install_stop_signal_handlers();
   TrainerHooks hooks;
   hooks.log = [](const std::string& line) {
     std::printf("%s\n", line.c_str());

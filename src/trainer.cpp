@@ -12,6 +12,7 @@
 #include "mnist_dp/data/idx_reader.hpp"
 #include "mnist_dp/layers/softmax_cross_entropy.hpp"
 #include "mnist_dp/optim/regularization.hpp"
+#include "mnist_dp/stop_signal.hpp"
 
 namespace mnist_dp {
 namespace {
@@ -123,8 +124,12 @@ void Trainer::train_step(std::size_t step_in_epoch) {
   // Each rank receives the summed gradient of its block of the parameters,
   // updates that block, and the blocks are then allgathered.
   comm_.reduce_scatter_sum(model_.params().grads(), block_grads_);
-  double step_sums[2] = {stats.loss_sum, static_cast<double>(stats.correct)};
+  // Loss, correct count and stop requests travel together, so every rank sees
+  // a stop request at the same step.
+  double step_sums[3] = {stats.loss_sum, static_cast<double>(stats.correct),
+                         static_cast<double>(stop_requested())};
   comm_.allreduce_sum(std::span<double>(step_sums));
+  stop_agreed_ = step_sums[2] > 0;
   timers_.mark(Phase::kAllreduce);
   if (has_l2_) {  // the same on every rank: it depends only on the shared parameters
     step_sums[0] += l2_penalty(model_.params()) * static_cast<double>(batch.global_count);
@@ -228,6 +233,21 @@ void Trainer::save_checkpoint(const TrainerHooks& hooks) {
   timers_.mark(Phase::kOutput);
 }
 
+void Trainer::stop(const TrainerHooks& hooks) {
+  const bool can_save = !config_.output.checkpoint_dir.empty() && hooks.save_checkpoint;
+  if (can_save) save_checkpoint(hooks);
+  if (comm_.rank() == 0) {
+    std::fprintf(stderr, "mnist_dp: error: stopped by a signal after epoch %llu step %llu; %s\n",
+                 static_cast<unsigned long long>(progress_.epoch + 1),
+                 static_cast<unsigned long long>(progress_.step_in_epoch),
+                 can_save ? ("checkpoint written to " + config_.output.checkpoint_dir +
+                             "; continue with --resume " + config_.output.checkpoint_dir)
+                                .c_str()
+                          : "no checkpoint (output.checkpoint_dir is empty)");
+  }
+  throw RunFailure(kExitStopped);
+}
+
 void Trainer::run(const TrainerHooks& hooks) {
   while (progress_.epoch < config_.training.epochs) {
     sampler_.set_epoch(progress_.epoch);
@@ -235,6 +255,7 @@ void Trainer::run(const TrainerHooks& hooks) {
     timers_.restart();
     for (std::size_t s = progress_.step_in_epoch; s < sampler_.steps_per_epoch(); ++s) {
       train_step(s);
+      if (stop_agreed_) stop(hooks);
       if (mid_epoch_checkpoint_due()) save_checkpoint(hooks);
     }
     const double train_seconds =

@@ -56,6 +56,8 @@ class Trainer {
   void finish_epoch(const TrainerHooks& hooks, double train_seconds);
   bool mid_epoch_checkpoint_due() const;
   void save_checkpoint(const TrainerHooks& hooks);
+  // All ranks agreed to stop (a signal): checkpoint, report, throw RunFailure.
+  [[noreturn]] void stop(const TrainerHooks& hooks);
 
   Config config_;
   std::string config_yaml_;
@@ -68,6 +70,7 @@ class Trainer {
   std::unique_ptr<Optimizer> optimizer_;  // state for block_ only
   LearningRateSchedule schedule_;
   bool has_l2_;
+  bool stop_agreed_ = false;
   TrainingProgress progress_;
   PhaseTimers timers_;
   std::vector<float> batch_x_;

@@ -18,6 +18,7 @@ enum ExitCode : int {
   kExitUsage = 2,         // bad CLI flag, config key or value
   kExitDataError = 3,     // missing or corrupt data or checkpoint file
   kExitDiverged = 4,      // non-finite loss
+  kExitStopped = 5,       // stopped by SIGTERM/SIGINT after writing a checkpoint
 };
 
 // Thrown on every rank once the ranks agreed that the run must stop. The
