@@ -203,8 +203,11 @@ void Trainer::finish_epoch(const TrainerHooks& hooks, double train_seconds) {
 
   const std::size_t every = config_.output.checkpoint_every_epochs;
   const bool last = progress_.epoch == config_.training.epochs;
-  const bool checkpoint_due = !config_.output.checkpoint_dir.empty() &&
-                              (last || (every > 0 && progress_.epoch % every == 0));
+  const std::size_t every_steps = config_.output.checkpoint_every_steps;
+  const bool checkpoint_due =
+      !config_.output.checkpoint_dir.empty() &&
+      (last || (every > 0 && progress_.epoch % every == 0) ||
+       (every_steps > 0 && progress_.global_step % every_steps == 0));
   std::optional<Checkpoint> checkpoint;
   if (checkpoint_due && hooks.save_checkpoint) checkpoint = snapshot();  // collective
   run_collectively(comm_, kExitRuntimeError, [&] {
@@ -219,7 +222,7 @@ void Trainer::finish_epoch(const TrainerHooks& hooks, double train_seconds) {
 
 bool Trainer::mid_epoch_checkpoint_due() const {
   const std::size_t every = config_.output.checkpoint_every_steps;
-  // The last step of an epoch is checkpointed (if due) after evaluation.
+  // A step that ends an epoch is checkpointed after evaluation instead.
   return every > 0 && !config_.output.checkpoint_dir.empty() &&
          progress_.global_step % every == 0 && progress_.step_in_epoch < sampler_.steps_per_epoch();
 }

@@ -152,7 +152,7 @@ def main():
                 f.write("\n\n")
     out = args.out
     gnuplot(f"""
-set terminal pngcairo size 1100,420 font "sans,10"
+set terminal pngcairo size 1100,420 font "sans,10" noenhanced
 set output "{out}/scaling.png"
 set multiplot layout 1,2 title "mnist_dp scaling on {cores} cores (ranks beyond {cores} are oversubscribed)"
 set logscale x 2; set xtics (1,2,4,8); set xlabel "MPI ranks (-np)"; set grid; set key top right

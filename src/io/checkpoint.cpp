@@ -13,7 +13,7 @@ namespace {
 using namespace hdf5;
 
 constexpr const char* kFormat = "mnist_dp-checkpoint";
-constexpr std::int64_t kFormatVersion = 1;
+constexpr std::int64_t kFormatVersion = 2;  // 2: the checksum covers the whole state
 const char* const kHistoryColumns[] = {"epoch",        "loss",          "accuracy",    "val_loss",
                                        "val_accuracy", "train_seconds", "eval_seconds"};
 
@@ -25,7 +25,7 @@ void write_contents(hid_t file, const Checkpoint& c) {
   write_scalar_attr(file, "epoch", H5T_NATIVE_UINT64, p.epoch);
   write_scalar_attr(file, "step_in_epoch", H5T_NATIVE_UINT64, p.step_in_epoch);
   write_scalar_attr(file, "global_step", H5T_NATIVE_UINT64, p.global_step);
-  write_scalar_attr(file, "param_checksum", H5T_NATIVE_UINT64, params_checksum(c.params));
+  write_scalar_attr(file, "checksum", H5T_NATIVE_UINT64, checkpoint_checksum(c));
   write_string_attr(file, "config", c.config_yaml);
 
   Handle weights = make_group(file, "model_weights");
@@ -91,7 +91,7 @@ Checkpoint read_contents(hid_t file) {
   p.epoch = read_scalar_attr<std::uint64_t>(file, "epoch", H5T_NATIVE_UINT64);
   p.step_in_epoch = read_scalar_attr<std::uint64_t>(file, "step_in_epoch", H5T_NATIVE_UINT64);
   p.global_step = read_scalar_attr<std::uint64_t>(file, "global_step", H5T_NATIVE_UINT64);
-  const auto checksum = read_scalar_attr<std::uint64_t>(file, "param_checksum", H5T_NATIVE_UINT64);
+  const auto checksum = read_scalar_attr<std::uint64_t>(file, "checksum", H5T_NATIVE_UINT64);
   c.config_yaml = read_string_attr(file, "config");
 
   if (H5Lexists(file, "model_weights", H5P_DEFAULT) <= 0)
@@ -105,10 +105,6 @@ Checkpoint read_contents(hid_t file) {
     c.tensors.push_back({name, c.params.size(), rows, cols});
     c.params.insert(c.params.end(), values.begin(), values.end());
   }
-  if (params_checksum(c.params) != checksum) {
-    throw Failure("parameter checksum mismatch (the file is corrupt)");
-  }
-
   if (H5Lexists(file, "optimizer", H5P_DEFAULT) <= 0) throw Failure("missing group 'optimizer'");
   Handle optimizer(must(H5Gopen2(file, "optimizer", H5P_DEFAULT), "optimizer"), H5Gclose);
   c.optimizer_name = read_string_attr(optimizer.get(), "name");
@@ -137,16 +133,35 @@ Checkpoint read_contents(hid_t file) {
     p.history.push_back({static_cast<std::uint64_t>(columns[0][i]), columns[1][i], columns[2][i],
                          columns[3][i], columns[4][i], columns[5][i], columns[6][i]});
   }
+  if (checkpoint_checksum(c) != checksum) throw Failure("checksum mismatch (the file is corrupt)");
   return c;
 }
 
 }  // namespace
 
-std::uint64_t params_checksum(const std::vector<float>& params) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(params.data());
-  for (std::size_t i = 0; i < params.size() * sizeof(float); ++i) {
-    h = (h ^ bytes[i]) * 0x100000001b3ULL;
+std::uint64_t checkpoint_checksum(const Checkpoint& c) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64
+  auto add = [&h](const void* data, std::size_t bytes) {
+    const auto* b = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < bytes; ++i) h = (h ^ b[i]) * 0x100000001b3ULL;
+  };
+  auto add_value = [&add](const auto& v) { add(&v, sizeof v); };
+  const TrainingProgress& p = c.progress;
+  add(c.config_yaml.data(), c.config_yaml.size());
+  for (const auto v : {c.seed, p.epoch, p.step_in_epoch, p.global_step, c.optimizer_iterations})
+    add_value(v);
+  for (const double v : {p.loss_sum, p.correct, p.seen}) add_value(v);
+  add(c.params.data(), c.params.size() * sizeof(float));
+  add(c.optimizer_name.data(), c.optimizer_name.size());
+  for (const NamedArray& slot : c.optimizer_slots) {
+    add(slot.name.data(), slot.name.size());
+    add(slot.values.data(), slot.values.size() * sizeof(float));
+  }
+  for (const EpochMetrics& m : p.history) {
+    add_value(m.epoch);
+    for (const double v :
+         {m.loss, m.accuracy, m.val_loss, m.val_accuracy, m.train_seconds, m.eval_seconds})
+      add_value(v);
   }
   return h;
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "e2e_support.hpp"
 
@@ -41,6 +42,132 @@ void expect_clean_failure(const Outcome& o, int exit_code, const std::string& ne
   EXPECT_EQ(o.result.output.find("core dumped"), std::string::npos) << o.result.output;
   EXPECT_EQ(o.result.output.find("Epoch 1/"), std::string::npos) << "training started";
 }
+
+// Idx image file bytes: count images of rows x cols, all zero.
+std::string idx_images(std::uint32_t count, std::uint32_t rows, std::uint32_t cols) {
+  auto be32 = [](std::uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
+  };
+  return be32(0x803) + be32(count) + be32(rows) + be32(cols) +
+         std::string(static_cast<std::size_t>(count) * rows * cols, '\0');
+}
+
+// One more bad input. `args` builds the extra mnist_dp arguments (it may make
+// files in `dir`); `needle` must appear in the single error line.
+struct CatalogueCase {
+  const char* name;
+  std::function<std::string(const TempDir& dir)> args;
+  int exit_code;
+  std::function<std::string(const TempDir& dir)> needle;
+};
+
+class BadInputCatalogue : public ::testing::TestWithParam<CatalogueCase> {};
+
+// Every case also runs with an earlier metrics file and checkpoint directory in
+// place, and checks that the failed run left both exactly as they were.
+TEST_P(BadInputCatalogue, FailsCleanlyAndKeepsEarlierOutputs) {
+  TempDir dir, out;
+  write_file(out.file("metrics.csv"), "earlier run\n");
+  fs::create_directories(out.file("ckpt"));
+  write_file(out.file("ckpt/ckpt-00000001.h5"), "earlier checkpoint");
+  const std::string outputs = " --set output.metrics=" + out.file("metrics.csv") +
+                              " --set output.checkpoint_dir=" + out.file("ckpt") + " ";
+  const Outcome o = run_failing(train_command(2, outputs + GetParam().args(dir)));
+  expect_clean_failure(o, GetParam().exit_code, GetParam().needle(dir));
+  EXPECT_EQ(read_file(out.file("metrics.csv")), "earlier run\n");
+  EXPECT_EQ(read_file(out.file("ckpt/ckpt-00000001.h5")), "earlier checkpoint");
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(out.file("ckpt"))) ++files;
+  EXPECT_EQ(files, 1u) << "the failed run wrote into the checkpoint directory";
+}
+
+// A data directory with one real file replaced by `bytes`; returns its --set.
+std::string data_with(const TempDir& dir, const char* file, const std::string& bytes) {
+  make_data_dir(dir, file, &bytes);
+  return "--set data.dir=" + dir.path();
+}
+
+std::string fixed(const char* text) { return text; }
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, BadInputCatalogue,
+    ::testing::Values(
+        CatalogueCase{"EmptyIdxFile",
+                      [](const TempDir& d) { return data_with(d, "train-labels-idx1-ubyte", ""); },
+                      3,
+                      [](const TempDir& d) {
+                        return d.file("train-labels-idx1-ubyte") + ": truncated header";
+                      }},
+        CatalogueCase{"ImageLabelCountMismatch",
+                      [](const TempDir& d) {
+                        // A valid label file of 9999 labels beside 10000 images.
+                        const std::string labels =
+                            read_file(mnist_dir() + "/t10k-labels-idx1-ubyte");
+                        return data_with(d, "t10k-labels-idx1-ubyte",
+                                         labels.substr(0, 4) + std::string("\0\0\x27\x0f", 4) +
+                                             labels.substr(8, 9999));
+                      },
+                      3, [](const TempDir&) { return fixed("9999 labels but"); }},
+        CatalogueCase{
+            "LabelOutOfRange",
+            [](const TempDir& d) {
+              std::string labels = read_file(mnist_dir() + "/t10k-labels-idx1-ubyte");
+              labels[100] = 12;
+              return data_with(d, "t10k-labels-idx1-ubyte", labels);
+            },
+            3, [](const TempDir&) { return fixed("label 12 at index 92 is out of range 0..9"); }},
+        CatalogueCase{"WrongImageSize",
+                      [](const TempDir& d) {
+                        return data_with(d, "t10k-images-idx3-ubyte", idx_images(10000, 27, 27));
+                      },
+                      3, [](const TempDir&) { return fixed("images are 27x27, expected 28x28"); }},
+        CatalogueCase{
+            "WrongType", [](const TempDir&) { return fixed("--set training.epochs=many"); }, 2,
+            [](const TempDir&) { return fixed("training.epochs: must be a positive integer"); }},
+        CatalogueCase{
+            "ZeroBatch", [](const TempDir&) { return fixed("--set training.batch_size=0"); }, 2,
+            [](const TempDir&) { return fixed("training.batch_size: must be a positive"); }},
+        CatalogueCase{"ZeroEpochs", [](const TempDir&) { return fixed("--set training.epochs=0"); },
+                      2,
+                      [](const TempDir&) { return fixed("training.epochs: must be a positive"); }},
+        CatalogueCase{
+            "ZeroLearningRate",
+            [](const TempDir&) { return fixed("--set optimizer.learning_rate=0"); }, 2,
+            [](const TempDir&) { return fixed("optimizer.learning_rate: must be in (0"); }},
+        CatalogueCase{
+            "DropoutRateAboveOne",
+            [](const TempDir&) { return fixed("--set model.layers.1.rate=1.5"); }, 2,
+            [](const TempDir&) { return fixed("model.layers.1.rate: must be in [0, 1)"); }},
+        CatalogueCase{"UnknownActivation",
+                      [](const TempDir&) { return fixed("--set model.layers.0.activation=gelu"); },
+                      2, [](const TempDir&) { return fixed("unknown activation 'gelu'"); }},
+        CatalogueCase{"UnknownOptimizer",
+                      [](const TempDir&) { return fixed("--set optimizer.name=adamw"); }, 2,
+                      [](const TempDir&) { return fixed("unknown optimizer 'adamw'"); }},
+        CatalogueCase{
+            "UnknownDataset", [](const TempDir&) { return fixed("--set data.dataset=cifar10"); }, 2,
+            [](const TempDir&) { return fixed("data.dataset: unknown dataset 'cifar10'"); }},
+        CatalogueCase{"CorruptCheckpointGivenToResume",
+                      [](const TempDir& d) {
+                        // A real checkpoint with bytes flipped in its parameter data.
+                        const std::string made = d.file("made");
+                        const CommandResult r = run_command(
+                            train_command(1,
+                                          "--set data.train_limit=256 --set data.test_limit=100 "
+                                          "--set training.epochs=1 --set output.metrics= "
+                                          "--set output.checkpoint_dir=" +
+                                              made),
+                            60);
+                        std::string bytes = read_file(made + "/latest.h5");
+                        for (std::size_t i = bytes.size() / 2; i < bytes.size() / 2 + 64; ++i)
+                          bytes[i] ^= 0x5a;
+                        write_file(d.file("corrupt.h5"), bytes);
+                        return r.exit_code == 0 ? "--resume " + d.file("corrupt.h5")
+                                                : std::string("--never");
+                      },
+                      3, [](const TempDir& d) { return d.file("corrupt.h5") + ": "; }}),
+    [](const auto& test) { return std::string(test.param.name); });
 
 TEST(BadInput, MissingIdxFileLeavesEarlierMetricsUntouched) {
   TempDir data, out;

@@ -1,7 +1,12 @@
-// Stopping on request: SIGTERM to the ranks (what Slurm sends on preemption)
-// makes all ranks checkpoint at the same step boundary and exit with code 5;
-// `--resume auto` then finishes the run bit-identical to an uninterrupted one.
+// Runs that end early: SIGTERM to the ranks (what Slurm sends on preemption)
+// makes all ranks checkpoint at the same step boundary and exit with code 5; a
+// SIGKILLed rank ends the job within seconds; a non-finite loss stops every
+// rank with exit 4. Resuming (`--resume auto`) then finishes bit-identical to
+// an uninterrupted run.
 #include <gtest/gtest.h>
+
+#include <limits>
+#include <sstream>
 
 #include "e2e_support.hpp"
 #include "mnist_dp/io/checkpoint.hpp"
@@ -14,22 +19,38 @@ const std::string kLongRun =
     "--set data.train_limit=12800 --set data.test_limit=500 --set training.epochs=30 "
     "--set output.metrics= --set output.checkpoint_every_epochs=10 ";
 
-TEST(Reliability, SigtermCheckpointsAndResumeFinishesBitExactly) {
-  TempDir dir;
-  const CommandResult straight =
-      run_command(train_command(2, kLongRun + "--set output.checkpoint_dir=" + dir.file("a")), 300);
-  ASSERT_EQ(straight.exit_code, 0) << straight.output;
+// The parameters of the uninterrupted kLongRun, computed once for the suite.
+class Interrupted : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    const CommandResult straight = run_command(
+        train_command(2, kLongRun + "--set output.checkpoint_dir=" + dir_->file("reference")), 300);
+    ASSERT_EQ(straight.exit_code, 0) << straight.output;
+    reference_ = new std::vector<float>(checkpoint_params(dir_->file("reference/latest.h5")));
+  }
+  static void TearDownTestSuite() {
+    delete reference_;
+    delete dir_;
+  }
+  static TempDir* dir_;
+  static std::vector<float>* reference_;
+};
 
-  // Start the same run, then send SIGTERM to the ranks (mpirun's children).
+TempDir* Interrupted::dir_ = nullptr;
+std::vector<float>* Interrupted::reference_ = nullptr;
+
+TEST_F(Interrupted, SigtermCheckpointsAndResumeFinishesBitExactly) {
+  // Start the run, then send SIGTERM to the ranks (mpirun's children).
   const std::string run_b =
-      train_command(2, kLongRun + "--set output.checkpoint_dir=" + dir.file("b"));
+      train_command(2, kLongRun + "--set output.checkpoint_dir=" + dir_->file("sigterm"));
   const CommandResult stopped = run_command(
       "( " + run_b + " ) & pid=$!; sleep 3; pkill -TERM -P $pid; wait $pid; exit $?", 300);
   EXPECT_EQ(stopped.exit_code, 5) << stopped.output;
   const std::vector<std::string> errors = error_lines(stopped.output);
   ASSERT_EQ(errors.size(), 1u) << stopped.output;
   EXPECT_NE(errors[0].find("stopped by a signal"), std::string::npos) << errors[0];
-  const Checkpoint at_stop = read_checkpoint(dir.file("b/latest.h5"));
+  const Checkpoint at_stop = read_checkpoint(dir_->file("sigterm/latest.h5"));
   EXPECT_GT(at_stop.progress.global_step, 0u);
   EXPECT_LT(at_stop.progress.global_step, 3000u) << "the run finished before the signal";
   std::printf("stopped at global step %llu\n",
@@ -38,9 +59,67 @@ TEST(Reliability, SigtermCheckpointsAndResumeFinishesBitExactly) {
   const CommandResult resumed = run_command(run_b + " --resume auto", 300);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("Resuming from"), std::string::npos) << resumed.output;
-  EXPECT_TRUE(checkpoint_params(dir.file("a/latest.h5")) ==
-              checkpoint_params(dir.file("b/latest.h5")))
+  EXPECT_TRUE(*reference_ == checkpoint_params(dir_->file("sigterm/latest.h5")))
       << "the resumed run differs from the uninterrupted one";
+}
+
+// SIGKILL to one rank mid-run: mpirun must end the job quickly with a non-zero
+// exit, and resuming from the last checkpoint finishes bit-identically.
+TEST_F(Interrupted, KilledRankEndsTheRunQuicklyAndResumeIsExact) {
+  const std::string run_c = train_command(2, kLongRun +
+                                                 "--set output.checkpoint_every_steps=100 "
+                                                 "--set output.checkpoint_dir=" +
+                                                 dir_->file("killed"));
+  const CommandResult killed =
+      run_command("( " + run_c +
+                      " ) & pid=$!; sleep 3; victim=$(pgrep -n -P $pid); "
+                      "start=$(date +%s.%N); kill -KILL $victim; wait $pid; rc=$?; "
+                      "echo \"ABORT_SECONDS $(date +%s.%N) $start\"; exit $rc",
+                  120);
+  EXPECT_NE(killed.exit_code, 0) << killed.output;
+  EXPECT_NE(killed.exit_code, 124) << "the run hung after a rank died";
+  const std::size_t at = killed.output.find("ABORT_SECONDS ");
+  ASSERT_NE(at, std::string::npos) << killed.output;
+  std::istringstream times(killed.output.substr(at + 14));
+  double end = 0, start = 0;
+  times >> end >> start;
+  const double seconds = end - start;
+  std::printf("mpirun ended %.2f s after one rank was killed\n", seconds);
+  EXPECT_LT(seconds, 10.0);
+
+  const CommandResult resumed = run_command(run_c + " --resume auto", 300);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("Resuming from"), std::string::npos) << resumed.output;
+  EXPECT_TRUE(*reference_ == checkpoint_params(dir_->file("killed/latest.h5")))
+      << "the resumed run differs from the uninterrupted one";
+}
+
+// A checkpoint whose parameters hold a NaN makes the first loss non-finite:
+// every rank stops at the same step with exit 4 and one message, and the
+// checkpoint directory keeps its last good checkpoint untouched.
+TEST(Reliability, NonFiniteLossStopsAllRanksAndKeepsTheLastGoodCheckpoint) {
+  TempDir dir;
+  const CommandResult made = run_command(
+      train_command(2,
+                    "--set data.train_limit=1280 --set data.test_limit=200 "
+                    "--set training.epochs=1 --set output.metrics= --set output.checkpoint_dir=" +
+                        dir.file("run")),
+      120);
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const std::string good = read_file(dir.file("run/latest.h5"));
+  Checkpoint poisoned = read_checkpoint(dir.file("run/latest.h5"));
+  poisoned.params.back() = std::numeric_limits<float>::quiet_NaN();  // an output bias
+  write_checkpoint(dir.file("poisoned.h5"), poisoned);
+
+  const CommandResult r =
+      run_command(mpirun(2) + MNIST_DP_BINARY " --resume " + dir.file("poisoned.h5") +
+                      " --set training.epochs=2 --set output.checkpoint_dir=" + dir.file("run"),
+                  120);
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  const std::vector<std::string> errors = error_lines(r.output);
+  ASSERT_EQ(errors.size(), 1u) << r.output;
+  EXPECT_NE(errors[0].find("non-finite loss at epoch 2 step 1"), std::string::npos) << errors[0];
+  EXPECT_EQ(read_file(dir.file("run/latest.h5")), good) << "the last good checkpoint changed";
 }
 
 TEST(Reliability, ResumeAutoStartsFreshWithoutACheckpoint) {

@@ -98,6 +98,23 @@ TEST(Checkpoint, DetectsFlippedParameterBytes) {
   EXPECT_NE(read_error(dir.file("c.h5")).find("checksum mismatch"), std::string::npos);
 }
 
+// The optimizer state decides the rest of the run as much as the parameters:
+// a flipped byte in Adam's v must be refused too.
+TEST(Checkpoint, DetectsFlippedOptimizerStateBytes) {
+  TempDir dir;
+  Checkpoint c = sample_checkpoint();
+  ASSERT_FALSE(c.optimizer_slots.empty());
+  c.optimizer_slots.back().values.assign(c.params.size(), 9876.5f);
+  write_checkpoint(dir.file("c.h5"), c);
+  std::string bytes = testing::read_file(dir.file("c.h5"));
+  const float needle = 9876.5f;
+  const std::size_t at = bytes.find(std::string(reinterpret_cast<const char*>(&needle), 4));
+  ASSERT_NE(at, std::string::npos);
+  bytes[at] = static_cast<char>(bytes[at] ^ 1);
+  testing::write_file(dir.file("c.h5"), bytes);
+  EXPECT_NE(read_error(dir.file("c.h5")).find("checksum mismatch"), std::string::npos);
+}
+
 TEST(Checkpoint, UnwritableDirectoryIsAnError) {
   EXPECT_THROW(write_checkpoint("/proc/no/such/dir/ckpt.h5", sample_checkpoint()),
                std::runtime_error);

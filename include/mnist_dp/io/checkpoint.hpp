@@ -1,7 +1,8 @@
 // HDF5 checkpoints: everything needed to continue a run exactly. The source
 // file is the only one that includes HDF5. Layout (see docs/CHECKPOINT.md):
 //   /                attrs format, format_version, seed, epoch, step_in_epoch,
-//                    global_step, config (resolved YAML), param_checksum
+//                    global_step, config (resolved YAML), checksum (of all the
+//                    state below and above, verified on load)
 //   /model_weights/<layer>/{kernel,bias}   float32, kernel (in, units)
 //   /optimizer       attrs name, iterations; datasets one per slot (flat)
 //   /progress        partial-epoch sums: loss_sum, correct, seen
@@ -49,7 +50,8 @@ void write_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 // Reads and verifies (format, shapes, checksum). Throws DataError naming the file.
 Checkpoint read_checkpoint(const std::string& path);
 
-// FNV-1a 64 over the bytes of the parameters.
-std::uint64_t params_checksum(const std::vector<float>& params);
+// FNV-1a 64 over everything a checkpoint holds: config, counters, parameters,
+// optimizer state, partial epoch sums and history.
+std::uint64_t checkpoint_checksum(const Checkpoint& checkpoint);
 
 }  // namespace mnist_dp
