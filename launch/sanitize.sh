@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds with AddressSanitizer + UndefinedBehaviorSanitizer into build-asan/
+# and runs the unit and MPI suites under them (any report fails the run).
+# Leak checking is off: Open MPI and OpenBLAS keep allocations until exit.
+# Usage: launch/sanitize.sh [extra ctest args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMNIST_DP_SANITIZE=ON -DMNIST_DP_NATIVE=ON > /dev/null
+cmake --build build-asan -j"$(nproc)" --target unit_tests mpi_tests no_allocation_tests
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+ctest --test-dir build-asan -L "unit|mpi" --output-on-failure "$@"
