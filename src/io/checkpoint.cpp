@@ -13,20 +13,25 @@ namespace {
 using namespace hdf5;
 
 constexpr const char* kFormat = "mnist_dp-checkpoint";
-constexpr std::int64_t kFormatVersion = 2;  // 2: the checksum covers the whole state
+// 2: the checksum covers the whole state. 3: strings are fixed-length, and
+// variable-length ones are refused before HDF5 reads them: HDF5 1.10's global
+// heap reader overflows a buffer on corrupt variable-length strings (found by
+// fuzz/fuzz_checkpoint; input in fuzz/crashes/).
+constexpr std::int64_t kFormatVersion = 3;
+constexpr bool kAllowVariableLength = false;
 const char* const kHistoryColumns[] = {"epoch",        "loss",          "accuracy",    "val_loss",
                                        "val_accuracy", "train_seconds", "eval_seconds"};
 
 void write_contents(hid_t file, const Checkpoint& c) {
   const TrainingProgress& p = c.progress;
-  write_string_attr(file, "format", kFormat);
+  write_bytes_attr(file, "format", kFormat);
   write_scalar_attr(file, "format_version", H5T_NATIVE_INT64, kFormatVersion);
   write_scalar_attr(file, "seed", H5T_NATIVE_UINT64, c.seed);
   write_scalar_attr(file, "epoch", H5T_NATIVE_UINT64, p.epoch);
   write_scalar_attr(file, "step_in_epoch", H5T_NATIVE_UINT64, p.step_in_epoch);
   write_scalar_attr(file, "global_step", H5T_NATIVE_UINT64, p.global_step);
   write_scalar_attr(file, "checksum", H5T_NATIVE_UINT64, checkpoint_checksum(c));
-  write_string_attr(file, "config", c.config_yaml);
+  write_bytes_attr(file, "config", c.config_yaml);
 
   Handle weights = make_group(file, "model_weights");
   std::vector<std::string> names;
@@ -39,10 +44,10 @@ void write_contents(hid_t file, const Checkpoint& c) {
         t.rows == 1 ? std::vector<hsize_t>{t.cols} : std::vector<hsize_t>{t.rows, t.cols};
     write_dataset(weights.get(), t.name, H5T_NATIVE_FLOAT, c.params.data() + t.offset, dims);
   }
-  write_strings_attr(weights.get(), "weight_names", names);
+  write_bytes_list_attr(weights.get(), "weight_names", names);
 
   Handle optimizer = make_group(file, "optimizer");
-  write_string_attr(optimizer.get(), "name", c.optimizer_name);
+  write_bytes_attr(optimizer.get(), "name", c.optimizer_name);
   write_scalar_attr(optimizer.get(), "iterations", H5T_NATIVE_UINT64, c.optimizer_iterations);
   std::vector<std::string> slot_names;
   for (const NamedArray& slot : c.optimizer_slots) {
@@ -50,7 +55,7 @@ void write_contents(hid_t file, const Checkpoint& c) {
     write_dataset(optimizer.get(), slot.name, H5T_NATIVE_FLOAT, slot.values.data(),
                   {slot.values.size()});
   }
-  write_strings_attr(optimizer.get(), "slot_names", slot_names);
+  write_bytes_list_attr(optimizer.get(), "slot_names", slot_names);
 
   Handle progress = make_group(file, "progress");
   write_scalar_attr(progress.get(), "loss_sum", H5T_NATIVE_DOUBLE, p.loss_sum);
@@ -78,7 +83,8 @@ void write_contents(hid_t file, const Checkpoint& c) {
 // ---- reading ----
 
 Checkpoint read_contents(hid_t file) {
-  if (H5Aexists(file, "format") <= 0 || read_string_attr(file, "format") != kFormat) {
+  if (H5Aexists(file, "format") <= 0 ||
+      read_string_attr(file, "format", kAllowVariableLength) != kFormat) {
     throw Failure("not a mnist_dp checkpoint (no format attribute 'mnist_dp-checkpoint')");
   }
   const auto version = read_scalar_attr<std::int64_t>(file, "format_version", H5T_NATIVE_INT64);
@@ -92,12 +98,13 @@ Checkpoint read_contents(hid_t file) {
   p.step_in_epoch = read_scalar_attr<std::uint64_t>(file, "step_in_epoch", H5T_NATIVE_UINT64);
   p.global_step = read_scalar_attr<std::uint64_t>(file, "global_step", H5T_NATIVE_UINT64);
   const auto checksum = read_scalar_attr<std::uint64_t>(file, "checksum", H5T_NATIVE_UINT64);
-  c.config_yaml = read_string_attr(file, "config");
+  c.config_yaml = read_string_attr(file, "config", kAllowVariableLength);
 
   if (H5Lexists(file, "model_weights", H5P_DEFAULT) <= 0)
     throw Failure("missing group 'model_weights'");
   Handle weights(must(H5Gopen2(file, "model_weights", H5P_DEFAULT), "model_weights"), H5Gclose);
-  for (const std::string& name : read_strings_attr(weights.get(), "weight_names")) {
+  for (const std::string& name :
+       read_strings_attr(weights.get(), "weight_names", kAllowVariableLength)) {
     std::vector<hsize_t> dims;
     std::vector<float> values = read_dataset<float>(weights.get(), name, H5T_NATIVE_FLOAT, &dims);
     const std::size_t rows = dims.size() == 2 ? dims[0] : 1;
@@ -107,10 +114,11 @@ Checkpoint read_contents(hid_t file) {
   }
   if (H5Lexists(file, "optimizer", H5P_DEFAULT) <= 0) throw Failure("missing group 'optimizer'");
   Handle optimizer(must(H5Gopen2(file, "optimizer", H5P_DEFAULT), "optimizer"), H5Gclose);
-  c.optimizer_name = read_string_attr(optimizer.get(), "name");
+  c.optimizer_name = read_string_attr(optimizer.get(), "name", kAllowVariableLength);
   c.optimizer_iterations =
       read_scalar_attr<std::uint64_t>(optimizer.get(), "iterations", H5T_NATIVE_UINT64);
-  for (const std::string& name : read_strings_attr(optimizer.get(), "slot_names")) {
+  for (const std::string& name :
+       read_strings_attr(optimizer.get(), "slot_names", kAllowVariableLength)) {
     c.optimizer_slots.push_back(
         {name, read_dataset<float>(optimizer.get(), name, H5T_NATIVE_FLOAT)});
   }

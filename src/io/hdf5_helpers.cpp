@@ -29,26 +29,6 @@ hid_t variable_string_type(H5T_cset_t cset) {
   return type;
 }
 
-void write_string_attr(hid_t obj, const char* name, const std::string& value) {
-  Handle type(variable_string_type(H5T_CSET_UTF8), H5Tclose);
-  Handle space(must(H5Screate(H5S_SCALAR), "dataspace"), H5Sclose);
-  Handle attr(must(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), name),
-              H5Aclose);
-  const char* text = value.c_str();
-  check(H5Awrite(attr.get(), type.get(), &text), name);
-}
-
-void write_strings_attr(hid_t obj, const char* name, const std::vector<std::string>& values) {
-  Handle type(variable_string_type(H5T_CSET_UTF8), H5Tclose);
-  const hsize_t n = values.size();
-  Handle space(must(H5Screate_simple(1, &n, nullptr), "dataspace"), H5Sclose);
-  Handle attr(must(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), name),
-              H5Aclose);
-  std::vector<const char*> ptrs;
-  for (const std::string& v : values) ptrs.push_back(v.c_str());
-  check(H5Awrite(attr.get(), type.get(), ptrs.data()), name);
-}
-
 void write_dataset(hid_t parent, const std::string& name, hid_t type, const void* data,
                    std::vector<hsize_t> dims) {
   Handle space(
@@ -100,7 +80,7 @@ hid_t attribute_string_type(hid_t attr, const char* name) {
 }
 
 // Reads all strings of a string attribute, variable- or fixed-length.
-std::vector<std::string> read_all_strings(hid_t obj, const char* name) {
+std::vector<std::string> read_all_strings(hid_t obj, const char* name, bool allow_variable_length) {
   if (H5Aexists(obj, name) <= 0) throw Failure(std::string("missing attribute '") + name + "'");
   Handle attr(must(H5Aopen(obj, name, H5P_DEFAULT), name), H5Aclose);
   Handle space(must(H5Aget_space(attr.get()), name), H5Sclose);
@@ -111,6 +91,10 @@ std::vector<std::string> read_all_strings(hid_t obj, const char* name) {
   Handle type(attribute_string_type(attr.get(), name), H5Tclose);
   std::vector<std::string> out;
   if (H5Tis_variable_str(file_type.get()) > 0) {
+    if (!allow_variable_length) {
+      throw Failure(std::string("attribute '") + name +
+                    "' is a variable-length string (this format stores fixed-length ones)");
+    }
     std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
     if (n > 0) check(H5Aread(attr.get(), type.get(), ptrs.data()), name);
     for (char* p : ptrs) {
@@ -193,14 +177,15 @@ Handle open_for_reading(const std::string& path) {
   return file;
 }
 
-std::string read_string_attr(hid_t obj, const char* name) {
-  std::vector<std::string> all = read_all_strings(obj, name);
+std::string read_string_attr(hid_t obj, const char* name, bool allow_variable_length) {
+  std::vector<std::string> all = read_all_strings(obj, name, allow_variable_length);
   if (all.size() != 1) throw Failure(std::string("attribute '") + name + "' is not one string");
   return all[0];
 }
 
-std::vector<std::string> read_strings_attr(hid_t obj, const char* name) {
-  return read_all_strings(obj, name);
+std::vector<std::string> read_strings_attr(hid_t obj, const char* name,
+                                           bool allow_variable_length) {
+  return read_all_strings(obj, name, allow_variable_length);
 }
 
 }  // namespace mnist_dp::hdf5

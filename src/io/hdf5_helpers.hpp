@@ -42,8 +42,6 @@ hid_t must(hid_t id, const char* what);
 hid_t variable_string_type(H5T_cset_t cset);
 
 // ---- writing ----
-void write_string_attr(hid_t obj, const char* name, const std::string& value);
-void write_strings_attr(hid_t obj, const char* name, const std::vector<std::string>& values);
 // Fixed-length byte strings (numpy 'S' arrays, as Keras writes them).
 void write_bytes_attr(hid_t obj, const char* name, const std::string& value);
 void write_bytes_list_attr(hid_t obj, const char* name, const std::vector<std::string>& values);
@@ -66,9 +64,10 @@ void write_file_atomically(const std::string& path, const char* what,
 // ---- reading ----
 // Opens an existing HDF5 file read-only; Failure if it is not one.
 Handle open_for_reading(const std::string& path);
-// String attributes in either form: variable-length or fixed-length.
-std::string read_string_attr(hid_t obj, const char* name);
-std::vector<std::string> read_strings_attr(hid_t obj, const char* name);
+// String attributes, fixed-length or (when allowed) variable-length.
+std::string read_string_attr(hid_t obj, const char* name, bool allow_variable_length = true);
+std::vector<std::string> read_strings_attr(hid_t obj, const char* name,
+                                           bool allow_variable_length = true);
 template <typename T>
 T read_scalar_attr(hid_t obj, const char* name, hid_t type) {
   if (H5Aexists(obj, name) <= 0) throw Failure(std::string("missing attribute '") + name + "'");

@@ -19,6 +19,12 @@ const std::string kLongRun =
     "--set data.train_limit=12800 --set data.test_limit=500 --set training.epochs=30 "
     "--set output.metrics= --set output.checkpoint_every_epochs=10 ";
 
+// Shell code that waits (up to 60 s) until `path` exists: the run is under way
+// and has a checkpoint, however slowly the machine started it.
+std::string wait_for_file(const std::string& path) {
+  return "for i in $(seq 600); do [ -e " + path + " ] && break; sleep 0.1; done; ";
+}
+
 // The parameters of the uninterrupted kLongRun, computed once for the suite.
 class Interrupted : public ::testing::Test {
  protected:
@@ -42,10 +48,14 @@ std::vector<float>* Interrupted::reference_ = nullptr;
 
 TEST_F(Interrupted, SigtermCheckpointsAndResumeFinishesBitExactly) {
   // Start the run, then send SIGTERM to the ranks (mpirun's children).
-  const std::string run_b =
-      train_command(2, kLongRun + "--set output.checkpoint_dir=" + dir_->file("sigterm"));
-  const CommandResult stopped = run_command(
-      "( " + run_b + " ) & pid=$!; sleep 3; pkill -TERM -P $pid; wait $pid; exit $?", 300);
+  const std::string run_b = train_command(2, kLongRun +
+                                                 "--set output.checkpoint_every_steps=100 "
+                                                 "--set output.checkpoint_dir=" +
+                                                 dir_->file("sigterm"));
+  const CommandResult stopped =
+      run_command("( " + run_b + " ) & pid=$!; " + wait_for_file(dir_->file("sigterm/latest.h5")) +
+                      "pkill -TERM -P $pid; wait $pid; exit $?",
+                  300);
   EXPECT_EQ(stopped.exit_code, 5) << stopped.output;
   const std::vector<std::string> errors = error_lines(stopped.output);
   ASSERT_EQ(errors.size(), 1u) << stopped.output;

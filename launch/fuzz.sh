@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan + UBSan) into build-fuzz/ and runs
+# each for RUNS executions (default 1000000), seeded from the shipped configs,
+# small real IDX files and a small real checkpoint. A crash stops that target
+# and leaves crash-* in the working directory: turn it into a test.
+# Usage: launch/fuzz.sh [RUNS] [config|idx|checkpoint ...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-1000000}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(config idx checkpoint)
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMNIST_DP_FUZZ=ON \
+  -DMNIST_DP_TESTS=OFF > /dev/null
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_config fuzz_idx fuzz_checkpoint > /dev/null
+
+corpus=build-fuzz/corpus
+mkdir -p "$corpus/config" "$corpus/idx" "$corpus/checkpoint"
+cp configs/*.yaml "$corpus/config/"
+head -c 2000 data/mnist/t10k-images-idx3-ubyte > "$corpus/idx/images"
+head -c 100 data/mnist/t10k-labels-idx1-ubyte > "$corpus/idx/labels"
+gzip -c "$corpus/idx/labels" > "$corpus/idx/labels.gz"
+if [ ! -f "$corpus/checkpoint/small.h5" ]; then
+  build/mnist_dp --config configs/digits8x8.yaml --set training.epochs=1 --set output.metrics= \
+    --set output.checkpoint_dir="$corpus/ckpt-made" > /dev/null
+  cp "$(readlink -f "$corpus/ckpt-made/latest.h5")" "$corpus/checkpoint/small.h5"
+fi
+for t in "${targets[@]}"; do
+  echo "fuzz.sh: fuzz_$t, $runs runs"
+  start=$(date +%s)
+  build-fuzz/fuzz_"$t" "$corpus/$t" -runs="$runs" -max_len=65536 2>&1 | grep -E "^Done|ERROR|SUMMARY" || true
+  echo "fuzz.sh: fuzz_$t took $(( $(date +%s) - start )) s"
+done
