@@ -122,3 +122,21 @@ TEST(Checkpoint, UnwritableDirectoryIsAnError) {
 
 }  // namespace
 }  // namespace mnist_dp
+
+namespace mnist_dp {
+namespace {
+
+// A fuzzer-found file that made HDF5 read past a heap buffer (corrupt
+// variable-length string): it must now be refused before HDF5 reads it.
+TEST(Checkpoint, RefusesTheFuzzerFoundVariableLengthStringFile) {
+  const std::string path = MNIST_DP_SOURCE_DIR "/fuzz/crashes/hdf5-vlen-heap-overflow.h5";
+  try {
+    read_checkpoint(path);
+    FAIL() << "accepted";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("variable-length string"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace mnist_dp
