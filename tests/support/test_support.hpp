@@ -2,6 +2,7 @@
 // and running a command with a time limit while capturing its output.
 #pragma once
 
+#include <functional>
 #include <string>
 
 namespace mnist_dp::testing {
@@ -27,6 +28,17 @@ struct CommandResult {
   int exit_code = -1;  // 124: killed by the time limit
   std::string output;  // stdout and stderr together
 };
+
+// The message of the E that f throws, or "no error".
+template <typename E>
+std::string error_message(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "no error";
+}
 
 // Runs `command` through `timeout` and the shell, stderr merged into stdout.
 CommandResult run_command(const std::string& command, int timeout_seconds);

@@ -84,18 +84,23 @@ TEST(Checkpoint, RejectsMissingForeignAndTruncatedFiles) {
   EXPECT_NE(read_error(dir.file("torn.h5")).find(dir.file("torn.h5")), std::string::npos);
 }
 
+// Writes c, flips one bit in the first copy of `needle`'s bytes in the file,
+// and returns the error of reading it back.
+std::string error_after_flipping(const TempDir& dir, const Checkpoint& c, float needle) {
+  write_checkpoint(dir.file("c.h5"), c);
+  std::string bytes = testing::read_file(dir.file("c.h5"));
+  const std::size_t at = bytes.find(std::string(reinterpret_cast<const char*>(&needle), 4));
+  if (at == std::string::npos) return "needle not found";
+  bytes[at] = static_cast<char>(bytes[at] ^ 1);
+  testing::write_file(dir.file("c.h5"), bytes);
+  return read_error(dir.file("c.h5"));
+}
+
 TEST(Checkpoint, DetectsFlippedParameterBytes) {
   TempDir dir;
   Checkpoint c = sample_checkpoint();
   c.params = std::vector<float>(8, 1234.5f);  // a recognisable byte pattern
-  write_checkpoint(dir.file("c.h5"), c);
-  std::string bytes = testing::read_file(dir.file("c.h5"));
-  const float needle = 1234.5f;
-  const std::size_t at = bytes.find(std::string(reinterpret_cast<const char*>(&needle), 4));
-  ASSERT_NE(at, std::string::npos);
-  bytes[at] = static_cast<char>(bytes[at] ^ 1);
-  testing::write_file(dir.file("c.h5"), bytes);
-  EXPECT_NE(read_error(dir.file("c.h5")).find("checksum mismatch"), std::string::npos);
+  EXPECT_NE(error_after_flipping(dir, c, 1234.5f).find("checksum mismatch"), std::string::npos);
 }
 
 // The optimizer state decides the rest of the run as much as the parameters:
@@ -105,14 +110,7 @@ TEST(Checkpoint, DetectsFlippedOptimizerStateBytes) {
   Checkpoint c = sample_checkpoint();
   ASSERT_FALSE(c.optimizer_slots.empty());
   c.optimizer_slots.back().values.assign(c.params.size(), 9876.5f);
-  write_checkpoint(dir.file("c.h5"), c);
-  std::string bytes = testing::read_file(dir.file("c.h5"));
-  const float needle = 9876.5f;
-  const std::size_t at = bytes.find(std::string(reinterpret_cast<const char*>(&needle), 4));
-  ASSERT_NE(at, std::string::npos);
-  bytes[at] = static_cast<char>(bytes[at] ^ 1);
-  testing::write_file(dir.file("c.h5"), bytes);
-  EXPECT_NE(read_error(dir.file("c.h5")).find("checksum mismatch"), std::string::npos);
+  EXPECT_NE(error_after_flipping(dir, c, 9876.5f).find("checksum mismatch"), std::string::npos);
 }
 
 TEST(Checkpoint, UnwritableDirectoryIsAnError) {

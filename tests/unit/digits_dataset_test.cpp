@@ -27,12 +27,7 @@ std::string digits_csv(std::size_t rows) {
 }
 
 std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const DataError& e) {
-    return e.what();
-  }
-  return "no error";
+  return testing::error_message<DataError>(f);
 }
 
 TEST(DigitsCsv, ReadsPixelsScaledBySixteenAndLabels) {

@@ -43,12 +43,7 @@ void write_gzip(const std::string& path, const std::string& bytes) {
 }
 
 std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const DataError& e) {
-    return e.what();
-  }
-  return "no error";
+  return testing::error_message<DataError>(f);
 }
 
 TEST(IdxReader, ReadsRawAndGzipIdentically) {
