@@ -268,6 +268,7 @@ Config parse_root(const YAML::Node& root, const std::string& source) {
     r.count("batch_size", c.training.batch_size, false);
     r.count("epochs", c.training.epochs, false);
     r.count("eval_batch_size", c.training.eval_batch_size, false);
+    r.number("collective_timeout_s", c.training.collective_timeout_s, 0, kInf, false, false);
     r.finish();
   }
   {
@@ -406,7 +407,8 @@ std::string to_yaml(const Config& c) {
   out << YAML::Key << "seed" << YAML::Value << c.training.seed;
   out << YAML::Key << "batch_size" << YAML::Value << c.training.batch_size;
   out << YAML::Key << "epochs" << YAML::Value << c.training.epochs;
-  out << YAML::Key << "eval_batch_size" << YAML::Value << c.training.eval_batch_size
+  out << YAML::Key << "eval_batch_size" << YAML::Value << c.training.eval_batch_size;
+  out << YAML::Key << "collective_timeout_s" << YAML::Value << c.training.collective_timeout_s
       << YAML::EndMap;
 
   out << YAML::Key << "output" << YAML::Value << YAML::BeginMap;

@@ -78,6 +78,7 @@ int run(Communicator& comm, int argc, char** argv) {
                         std::to_string(comm.size()) + " ranks");
     }
   });
+  comm.set_collective_timeout(config.training.collective_timeout_s);
   if (auto_resume && !config.output.checkpoint_dir.empty()) {
     const std::string latest = resolve_checkpoint_path(config.output.checkpoint_dir);
     std::error_code ec;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "mnist_dp/comm/communicator.hpp"
 #include "mnist_dp/layers/activation.hpp"
 
 namespace mnist_dp {
@@ -70,6 +71,9 @@ struct TrainingConfig {
   std::size_t batch_size = 128;  // global, across all ranks
   std::size_t epochs = 20;
   std::size_t eval_batch_size = 1000;
+  // A rank that waits this long in a collective for the others aborts the
+  // run, naming the ranks that did not arrive (0: wait forever).
+  double collective_timeout_s = kDefaultCollectiveTimeoutSeconds;
 };
 
 struct OutputConfig {

@@ -1,8 +1,9 @@
 // Runs that end early: SIGTERM to the ranks (what Slurm sends on preemption)
 // makes all ranks checkpoint at the same step boundary and exit with code 5; a
 // SIGKILLed rank ends the job within seconds; a non-finite loss stops every
-// rank with exit 4. Resuming (`--resume auto`) then finishes bit-identical to
-// an uninterrupted run.
+// rank with exit 4; a rank frozen with SIGSTOP is named by the collective
+// watchdog, which ends the job with exit 6. Resuming (`--resume auto`) then finishes bit-identical
+// to an uninterrupted run.
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -144,6 +145,57 @@ TEST(Reliability, ResumeAutoStartsFreshWithoutACheckpoint) {
   EXPECT_EQ(r.output.find("Resuming from"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("Epoch 1/1"), std::string::npos);
 }
+
+// SIGSTOP freezes one rank mid-run: the others time out in their next
+// collective, the lowest waiting rank names the frozen one in one line, and
+// the job ends with exit 6 instead of hanging.
+struct FrozenRank {
+  int ranks;
+  int victim;
+};
+
+class Watchdog : public ::testing::TestWithParam<FrozenRank> {};
+
+TEST_P(Watchdog, NamesTheFrozenRankAndEndsTheJob) {
+  const auto [ranks, victim] = GetParam();
+  TempDir dir;
+  const std::string run = train_command(ranks, kLongRun +
+                                                   "--set training.collective_timeout_s=2 "
+                                                   "--set output.checkpoint_every_steps=100 "
+                                                   "--set output.checkpoint_dir=" +
+                                                   dir.file("run"));
+  // The rank's process is found by the OMPI_COMM_WORLD_RANK in its environment.
+  const std::string find_victim =
+      "for p in $(pgrep -P $pid); do grep -qxz OMPI_COMM_WORLD_RANK=" + std::to_string(victim) +
+      " /proc/$p/environ && victim=$p; done; ";
+  const CommandResult r = run_command(
+      "( exec " + run + " ) & pid=$!; " + wait_for_file(dir.file("run/latest.h5")) + find_victim +
+          "start=$(date +%s.%N); kill -STOP $victim; wait $pid; rc=$?; "
+          "echo \"ABORT_SECONDS $(date +%s.%N) $start\"; kill -CONT $victim 2>/dev/null; exit $rc",
+      120);
+  EXPECT_EQ(r.exit_code, 6) << r.output;
+  const std::vector<std::string> errors = error_lines(r.output);
+  ASSERT_EQ(errors.size(), 1u) << r.output;
+  EXPECT_NE(errors[0].find("collective watchdog: rank " + std::to_string(victim) +
+                           " did not reach collective #"),
+            std::string::npos)
+      << errors[0];
+  const std::size_t at = r.output.find("ABORT_SECONDS ");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  std::istringstream times(r.output.substr(at + 14));
+  double end = 0, start = 0;
+  times >> end >> start;
+  std::printf("%s\njob ended %.2f s after rank %d froze (timeout 2 s)\n", errors[0].c_str(),
+              end - start, victim);
+  EXPECT_LT(end - start, 10.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Reliability, Watchdog,
+                         ::testing::Values(FrozenRank{2, 1}, FrozenRank{3, 0}),
+                         [](const auto& test) {
+                           return "np" + std::to_string(test.param.ranks) + "_rank" +
+                                  std::to_string(test.param.victim);
+                         });
 
 }  // namespace
 }  // namespace mnist_dp::testing

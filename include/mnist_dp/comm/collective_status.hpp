@@ -19,6 +19,7 @@ enum ExitCode : int {
   kExitDataError = 3,     // missing or corrupt data or checkpoint file
   kExitDiverged = 4,      // non-finite loss
   kExitStopped = 5,       // stopped by SIGTERM/SIGINT after writing a checkpoint
+  kExitStalled = 6,       // a rank did not reach a collective in time (watchdog)
 };
 
 // Thrown on every rank once the ranks agreed that the run must stop. The

@@ -9,6 +9,9 @@
 
 namespace mnist_dp {
 
+// training.collective_timeout_s when the config does not set it.
+inline constexpr double kDefaultCollectiveTimeoutSeconds = 300;
+
 // Rank r's block of an n-element buffer split over p ranks: [n·r/p, n·(r+1)/p).
 struct Block {
   std::size_t begin = 0;
@@ -27,6 +30,9 @@ class Communicator {
   virtual int size() const = 0;
   // Ranks sharing this node (for choosing BLAS threads).
   virtual int local_size() const = 0;
+  // How long a rank may wait in a collective for the others before the run is
+  // aborted as stalled (0: forever). Single-process communicators never wait.
+  virtual void set_collective_timeout(double /*seconds*/) {}
 
   virtual void allreduce_sum(std::span<float> data) = 0;
   virtual void allreduce_sum(std::span<double> data) = 0;

@@ -1,7 +1,9 @@
 // The MPI communicator over MPI_COMM_WORLD. Its source file is the only one
 // that includes <mpi.h>. Constructing it initialises MPI; destroying finalises.
+// Its collectives are watched: see set_collective_timeout.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "mnist_dp/comm/communicator.hpp"
@@ -18,6 +20,9 @@ class MpiCommunicator final : public Communicator {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   int local_size() const override { return local_size_; }
+  // Collectives that do not complete within `seconds` (0: wait forever) end
+  // the job with kExitStalled, naming the ranks that never arrived.
+  void set_collective_timeout(double seconds) override;
   void allreduce_sum(std::span<float> data) override;
   void allreduce_sum(std::span<double> data) override;
   void reduce_scatter_sum(std::span<const float> data, std::span<float> block) override;
@@ -37,6 +42,8 @@ class MpiCommunicator final : public Communicator {
   std::size_t blocks_for_ = 0;
   std::vector<int> counts_;
   std::vector<int> offsets_;
+  class Watchdog;
+  std::unique_ptr<Watchdog> watchdog_;
 };
 
 }  // namespace mnist_dp
