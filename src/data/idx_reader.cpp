@@ -42,16 +42,19 @@ std::vector<std::size_t> read_header(gzFile_s* f, const std::string& path, std::
   return out;
 }
 
-// Reads exactly n payload bytes, growing the buffer as data arrives so a lying
-// header cannot force a huge allocation; then requires end of file.
+// Reads exactly n payload bytes, growing the buffer as data arrives (chunks
+// doubling from 64 KiB to 8 MiB) so a lying header cannot force a large
+// allocation; then requires end of file.
 std::vector<std::uint8_t> read_payload(gzFile_s* f, const std::string& path, std::size_t n) {
   if (n > kMaxPayload)
     fail(path, "header declares an implausible size (" + std::to_string(n) + " bytes)");
   std::vector<std::uint8_t> data;
-  constexpr std::size_t kChunk = std::size_t{8} << 20;
+  std::size_t chunk = std::size_t{64} << 10;
+  constexpr std::size_t kLargestChunk = std::size_t{8} << 20;
   while (data.size() < n) {
     const std::size_t before = data.size();
-    const std::size_t want = std::min(kChunk, n - before);
+    const std::size_t want = std::min(chunk, n - before);
+    chunk = std::min(2 * chunk, kLargestChunk);
     data.resize(before + want);
     const std::size_t got = read_some(f, path, data.data() + before, want);
     if (got < want) {

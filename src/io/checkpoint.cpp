@@ -3,9 +3,12 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
+#include "fnv1a.hpp"
 #include "hdf5_helpers.hpp"
 #include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/io/file_seal.hpp"
 
 namespace mnist_dp {
 namespace {
@@ -16,8 +19,10 @@ constexpr const char* kFormat = "mnist_dp-checkpoint";
 // 2: the checksum covers the whole state. 3: strings are fixed-length, and
 // variable-length ones are refused before HDF5 reads them: HDF5 1.10's global
 // heap reader overflows a buffer on corrupt variable-length strings (found by
-// fuzz/fuzz_checkpoint; input in fuzz/crashes/).
-constexpr std::int64_t kFormatVersion = 3;
+// fuzz/fuzz_checkpoint; input in fuzz/crashes/). 4: the file is sealed (a
+// whole-file checksum in the HDF5 user block, checked before HDF5 parses it),
+// because HDF5 1.10 also crashes on other corrupt object headers.
+constexpr std::int64_t kFormatVersion = 4;
 constexpr bool kAllowVariableLength = false;
 const char* const kHistoryColumns[] = {"epoch",        "loss",          "accuracy",    "val_loss",
                                        "val_accuracy", "train_seconds", "eval_seconds"};
@@ -141,18 +146,16 @@ Checkpoint read_contents(hid_t file) {
     p.history.push_back({static_cast<std::uint64_t>(columns[0][i]), columns[1][i], columns[2][i],
                          columns[3][i], columns[4][i], columns[5][i], columns[6][i]});
   }
-  if (checkpoint_checksum(c) != checksum) throw Failure("checksum mismatch (the file is corrupt)");
+  if (checkpoint_checksum(c) != checksum)
+    throw Failure("state checksum mismatch (the file is corrupt)");
   return c;
 }
 
 }  // namespace
 
 std::uint64_t checkpoint_checksum(const Checkpoint& c) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64
-  auto add = [&h](const void* data, std::size_t bytes) {
-    const auto* b = static_cast<const unsigned char*>(data);
-    for (std::size_t i = 0; i < bytes; ++i) h = (h ^ b[i]) * 0x100000001b3ULL;
-  };
+  Fnv1a64 hash;
+  auto add = [&hash](const void* data, std::size_t bytes) { hash.add(data, bytes); };
   auto add_value = [&add](const auto& v) { add(&v, sizeof v); };
   const TrainingProgress& p = c.progress;
   add(c.config_yaml.data(), c.config_yaml.size());
@@ -171,11 +174,22 @@ std::uint64_t checkpoint_checksum(const Checkpoint& c) {
          {m.loss, m.accuracy, m.val_loss, m.val_accuracy, m.train_seconds, m.eval_seconds})
       add_value(v);
   }
-  return h;
+  return hash.value;
 }
 
 void write_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
-  write_file_atomically(path, "checkpoint", [&](hid_t file) { write_contents(file, checkpoint); });
+  write_file_atomically(
+      path, "checkpoint", [&](hid_t file) { write_contents(file, checkpoint); }, Seal::kWholeFile);
+}
+
+Checkpoint read_checkpoint_image(std::span<const std::byte> image) {
+  try {
+    verify_seal(image);
+  } catch (const std::runtime_error& e) {
+    throw Failure(e.what());
+  }
+  const Handle file = open_image_for_reading(image);
+  return read_contents(file.get());
 }
 
 Checkpoint read_checkpoint(const std::string& path) {
@@ -183,11 +197,17 @@ Checkpoint read_checkpoint(const std::string& path) {
   if (!std::filesystem::is_regular_file(path, ec))
     throw DataError(path + ": no such checkpoint file");
   try {
-    const Handle file = open_for_reading(path);
-    return read_contents(file.get());
-  } catch (const Failure& e) {
+    return read_checkpoint_image(read_file_bytes(path));
+  } catch (const std::runtime_error& e) {
     throw DataError(path + ": " + e.what());
   }
+}
+
+bool is_sealed_checkpoint(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::byte> start(kSealBytes);
+  in.read(reinterpret_cast<char*>(start.data()), static_cast<std::streamsize>(start.size()));
+  return in && looks_sealed(start);
 }
 
 }  // namespace mnist_dp

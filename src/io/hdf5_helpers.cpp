@@ -8,6 +8,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "mnist_dp/io/file_seal.hpp"
+
 namespace mnist_dp::hdf5 {
 
 void check(herr_t status, const char* what) {
@@ -142,7 +144,7 @@ void write_bytes_list_attr(hid_t obj, const char* name, const std::vector<std::s
 }
 
 void write_file_atomically(const std::string& path, const char* what,
-                           const std::function<void(hid_t)>& fill) {
+                           const std::function<void(hid_t)>& fill, Seal seal) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   const std::filesystem::path target(path);
   const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
@@ -151,10 +153,20 @@ void write_file_atomically(const std::string& path, const char* what,
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     {
-      Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+      Handle creation(must(H5Pcreate(H5P_FILE_CREATE), "file creation"), H5Pclose);
+      if (seal == Seal::kWholeFile)
+        check(H5Pset_userblock(creation.get(), kSealBytes), "userblock");
+      Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, creation.get(), H5P_DEFAULT), H5Fclose);
       if (!file.ok()) throw Failure("cannot create file (is the directory writable?)");
       fill(file.get());
       check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush");
+    }
+    if (seal == Seal::kWholeFile) {
+      try {
+        seal_file(tmp);
+      } catch (const std::runtime_error& e) {
+        throw Failure(e.what());
+      }
     }
     fsync_path(tmp, O_RDONLY);
     std::filesystem::rename(tmp, target, ec);
@@ -173,6 +185,18 @@ Handle open_for_reading(const std::string& path) {
   if (!std::filesystem::is_regular_file(path, ec)) throw Failure("no such file");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw Failure("not an HDF5 file");
   Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!file.ok()) throw Failure("cannot open as HDF5");
+  return file;
+}
+
+Handle open_image_for_reading(std::span<const std::byte> image) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  Handle access(must(H5Pcreate(H5P_FILE_ACCESS), "file access"), H5Pclose);
+  check(H5Pset_fapl_core(access.get(), 1 << 16, false), "memory driver");
+  // HDF5 copies the image; it never writes to it (read-only, no backing store).
+  check(H5Pset_file_image(access.get(), const_cast<std::byte*>(image.data()), image.size()),
+        "file image");
+  Handle file(H5Fopen("in-memory image", H5F_ACC_RDONLY, access.get()), H5Fclose);
   if (!file.ok()) throw Failure("cannot open as HDF5");
   return file;
 }

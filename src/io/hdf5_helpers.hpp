@@ -5,7 +5,9 @@
 
 #include <hdf5.h>
 
+#include <cstddef>
 #include <functional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -56,14 +58,19 @@ void write_scalar_attr(hid_t obj, const char* name, hid_t type, T value) {
 void write_dataset(hid_t parent, const std::string& name, hid_t type, const void* data,
                    std::vector<hsize_t> dims);
 Handle make_group(hid_t parent, const std::string& name);
-// Writes path through "<path>.tmp": fill(file), flush, fsync, rename, fsync
-// the directory. Throws std::runtime_error "<path>: cannot write <what>: ...".
+// Writes path through "<path>.tmp": fill(file), flush, close, seal (when
+// `sealed`: a checksum in the file's first kSealBytes, see file_seal.hpp),
+// fsync, rename, fsync the directory. Throws std::runtime_error
+// "<path>: cannot write <what>: ...".
+enum class Seal { kNone, kWholeFile };
 void write_file_atomically(const std::string& path, const char* what,
-                           const std::function<void(hid_t)>& fill);
+                           const std::function<void(hid_t)>& fill, Seal seal = Seal::kNone);
 
 // ---- reading ----
 // Opens an existing HDF5 file read-only; Failure if it is not one.
 Handle open_for_reading(const std::string& path);
+// Opens a whole HDF5 file held in memory (HDF5 copies it) read-only.
+Handle open_image_for_reading(std::span<const std::byte> image);
 // String attributes, fixed-length or (when allowed) variable-length.
 std::string read_string_attr(hid_t obj, const char* name, bool allow_variable_length = true);
 std::vector<std::string> read_strings_attr(hid_t obj, const char* name,

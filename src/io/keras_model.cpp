@@ -122,15 +122,10 @@ ModelFile read_keras_model(const std::string& path) {
 
 ModelFile load_model_file(const std::string& path) {
   const std::string resolved = resolve_checkpoint_path(path);
-  bool keras = false;
-  try {
-    const Handle file = open_for_reading(resolved);
-    keras = H5Aexists(file.get(), "model_config") > 0;
-  } catch (const Failure& e) {
-    throw DataError(resolved + ": " + e.what());
+  if (is_sealed_checkpoint(resolved)) {
+    return model_file_from_checkpoint(read_checkpoint(resolved), resolved);
   }
-  if (keras) return read_keras_model(resolved);
-  return model_file_from_checkpoint(read_checkpoint(resolved), resolved);
+  return read_keras_model(resolved);
 }
 
 ModelFile model_file_from_checkpoint(const Checkpoint& c, const std::string& source) {

@@ -225,7 +225,7 @@ TEST(BadInput, ForeignFileGivenToResume) {
   TempDir dir;
   write_file(dir.file("fake.h5"), "this is not a checkpoint");
   const Outcome o = run_failing(train_command(2, "--resume " + dir.file("fake.h5")));
-  expect_clean_failure(o, 3, dir.file("fake.h5") + ": not an HDF5 file");
+  expect_clean_failure(o, 3, dir.file("fake.h5") + ": not a sealed mnist_dp checkpoint");
 }
 
 TEST(BadInput, CheckpointOfAnotherNetworkShape) {

@@ -1,5 +1,6 @@
-// HDF5 checkpoints: everything needed to continue a run exactly. The source
-// file is the only one that includes HDF5. Layout (see docs/CHECKPOINT.md):
+// HDF5 checkpoints: everything needed to continue a run exactly. The first
+// 512 bytes (HDF5's user block) hold a seal: a checksum of the whole rest of
+// the file, verified before HDF5 parses it. Layout after it (README, "Outputs"):
 //   /                attrs format, format_version, seed, epoch, step_in_epoch,
 //                    global_step, config (resolved YAML), checksum (of all the
 //                    state below and above, verified on load)
@@ -9,7 +10,9 @@
 //   /history         one float64 dataset per metrics column
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -47,8 +50,12 @@ struct Checkpoint {
 
 // Writes to "<path>.tmp", fsyncs, renames over path. Throws std::runtime_error.
 void write_checkpoint(const std::string& path, const Checkpoint& checkpoint);
-// Reads and verifies (format, shapes, checksum). Throws DataError naming the file.
+// Reads and verifies (seal, format, shapes, checksum). Throws DataError naming the file.
 Checkpoint read_checkpoint(const std::string& path);
+// The same for a checkpoint file's bytes in memory; throws std::runtime_error.
+Checkpoint read_checkpoint_image(std::span<const std::byte> image);
+// Whether the file starts with a checkpoint seal (it may still be corrupt).
+bool is_sealed_checkpoint(const std::string& path);
 
 // FNV-1a 64 over everything a checkpoint holds: config, counters, parameters,
 // optimizer state, partial epoch sums and history.
