@@ -105,7 +105,8 @@ class MpiCommunicator::Watchdog {
         MPI_Test(&receives[i], &arrived, MPI_STATUS_IGNORE);
         const WaitReport& got = inbox[i];
         if (arrived) {
-          waiting[i] = WaitingAt{got.collective, std::string(got.kind, strnlen(got.kind, 24))};
+          waiting[i] =
+              WaitingAt{got.collective, std::string(got.kind, strnlen(got.kind, sizeof got.kind))};
         }
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
