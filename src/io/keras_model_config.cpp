@@ -121,8 +121,11 @@ ModelConfig parse_keras_model_config(const std::string& text, const std::string&
   if (!model.is_object() || model.value("class_name", "") != "Sequential") {
     fail(source, "only Sequential models are supported");
   }
-  const json& inner = model["config"];
-  const json& layers = inner.is_object() ? inner["layers"] : inner;
+  // Lookups of keys that may be missing go through value(), never a const
+  // operator[], which is undefined for a missing key (the fuzzer found a
+  // use-after-free there).
+  const json inner = model.value("config", json());
+  const json layers = inner.is_object() ? inner.value("layers", json()) : inner;
   if (!layers.is_array()) fail(source, "no layer list");
   ModelConfig config;
   input_size = 0;
@@ -155,7 +158,9 @@ ModelConfig parse_keras_model_config(const std::string& text, const std::string&
         if (!c.value("use_bias", true)) fail(source, "Dense layers without bias are not supported");
         for (auto [key, out] :
              {std::pair{"kernel_regularizer", &l.kernel_l2}, {"bias_regularizer", &l.bias_l2}}) {
-          if (c.contains(key) && c[key].is_object()) *out = c[key]["config"].value("l2", 0.0f);
+          if (c.contains(key) && c[key].is_object()) {
+            *out = c[key].value("config", json::object()).value("l2", 0.0f);
+          }
         }
       } else if (kind == "Dropout") {
         l.type = LayerType::kDropout;
