@@ -4,12 +4,14 @@
 # small real IDX files, a small real checkpoint and its Keras export. A crash
 # stops that target and leaves crash-* in the working directory: turn it into
 # a test. Usage: launch/fuzz.sh [RUNS] [config|idx|checkpoint|keras_model ...]
+# (keras_model is not in the default list: it fuzzes HDF5 itself on unsealed
+# files and stops at HDF5 1.10.8's own crashes within minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-1000000}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(config idx checkpoint keras_model)
+[ ${#targets[@]} -gt 0 ] || targets=(config idx checkpoint)
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMNIST_DP_FUZZ=ON \
   -DMNIST_DP_TESTS=OFF > /dev/null
 cmake --build build-fuzz -j"$(nproc)" --target fuzz_config fuzz_idx fuzz_checkpoint fuzz_keras_model \

@@ -111,13 +111,22 @@ void write_keras_model(const std::string& path, const ModelFile& model,
                         [&](hid_t file) { write_contents(file, model, tensors); });
 }
 
-ModelFile read_keras_model(const std::string& path) {
+ModelFile read_keras_model_in_process(const std::string& path) {
   try {
     const Handle file = open_for_reading(path);
     return read_contents(file.get(), path);
   } catch (const Failure& e) {
     throw DataError(path + ": " + e.what());
   }
+}
+
+ModelFile read_keras_model(const std::string& path) {
+  try {
+    check_parse_survives([&] { read_keras_model_in_process(path); });
+  } catch (const Failure& e) {
+    throw DataError(path + ": " + e.what());
+  }
+  return read_keras_model_in_process(path);
 }
 
 ModelFile load_model_file(const std::string& path) {

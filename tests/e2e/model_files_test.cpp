@@ -102,6 +102,9 @@ TEST_F(ModelFiles, PredictReadsAPngOfADigit) {
   EXPECT_NE(r.output.find(path + ": 7 ("), std::string::npos) << r.output;
 }
 
+constexpr const char* kHdf5CrashFile =
+    MNIST_DP_SOURCE_DIR "/fuzz/crashes/hdf5-keras-attr-exists-heap-overflow.h5";
+
 TEST_F(ModelFiles, BadFilesGiveOneClearError) {
   write_file(dir_->file("not_an_image.png"), "plain text");
   write_file(dir_->file("blank.pgm"), "P5\n4 4\n255\n" + std::string(16, '\xff'));
@@ -115,6 +118,10 @@ TEST_F(ModelFiles, BadFilesGiveOneClearError) {
       {"export --checkpoint " + dir_->file("checkpoints"), 2, "--out"},
       {"evaluate --model " + dir_->file("checkpoints") + " --dataset cifar", 2,
        "--dataset: unknown"},
+      // HDF5 1.10.8 segfaults on this fuzzer-found Keras file; a child process reads it first.
+      {"evaluate --model " + std::string(kHdf5CrashFile), 3, "corrupt HDF5 file"},
+      {"predict --model " + std::string(kHdf5CrashFile) + " " + dir_->file("blank.pgm"), 3,
+       "corrupt HDF5 file"},
   };
   for (const auto& [args, code, needle] : cases) {
     const CommandResult r = run_command(tool(args), 60);
