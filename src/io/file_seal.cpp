@@ -56,8 +56,8 @@ bool looks_sealed(std::span<const std::byte> image) {
 void verify_seal(std::span<const std::byte> image) {
   if (!looks_sealed(image)) {
     throw std::runtime_error(
-        "not a sealed mnist_dp checkpoint: no seal in its first 512 bytes (checkpoints "
-        "written before format 4 have none)");
+        "not a sealed mnist_dp checkpoint: no seal in its first 512 bytes (an "
+        "interrupted write, another kind of file, or a checkpoint from before format 4)");
   }
   const auto rest = image.subspan(kSealBytes);
   std::size_t sealed_bytes = 0;

@@ -6,10 +6,12 @@
 // to an uninterrupted run.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <limits>
 #include <sstream>
 
 #include "e2e_support.hpp"
+#include "mnist_dp/data/idx_reader.hpp"
 #include "mnist_dp/io/checkpoint.hpp"
 
 namespace mnist_dp::testing {
@@ -102,6 +104,53 @@ TEST_F(Interrupted, KilledRankEndsTheRunQuicklyAndResumeIsExact) {
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("Resuming from"), std::string::npos) << resumed.output;
   EXPECT_TRUE(*reference_ == checkpoint_params(dir_->file("killed/latest.h5")))
+      << "the resumed run differs from the uninterrupted one";
+}
+
+// SIGKILL to rank 0 while it is writing a checkpoint (it writes one every
+// step, and the kill waits for a .tmp file to appear): latest.h5 still names a
+// complete, loadable checkpoint, and resuming from it finishes bit-identically.
+TEST_F(Interrupted, RankKilledMidCheckpointWriteLeavesTheLastCheckpointWhole) {
+  const std::string dir = dir_->file("torn");
+  const std::string run = train_command(2, kLongRun +
+                                               "--set output.keep_checkpoints=2 "
+                                               "--set output.checkpoint_dir=" +
+                                               dir);
+  const CommandResult killed = run_command(
+      "( exec " + run + " --set output.checkpoint_every_steps=1 ) & pid=$!; " +
+          wait_for_file(dir + "/latest.h5") +
+          "for p in $(pgrep -P $pid); do grep -qxz OMPI_COMM_WORLD_RANK=0 /proc/$p/environ && "
+          "writer=$p; done; "
+          "until ls " +
+          dir +
+          "/*.tmp > /dev/null 2>&1; do :; done; kill -KILL $writer; "
+          "wait $pid; rc=$?; ls " +
+          dir + "; exit $rc",
+      120);
+  EXPECT_NE(killed.exit_code, 0) << killed.output;
+  EXPECT_NE(killed.exit_code, 124) << "the run hung after rank 0 died";
+  const Checkpoint last = read_checkpoint(dir + "/latest.h5");  // throws if torn
+  EXPECT_GT(last.progress.global_step, 0u);
+  // What the kill interrupted stays a .tmp: torn (refused by the seal) or, if
+  // the kill came between sealing and the rename, complete but never named.
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".tmp") continue;
+    std::string verdict = "complete";
+    try {
+      read_checkpoint(entry.path().string());
+    } catch (const DataError& e) {
+      verdict = e.what();
+    }
+    std::printf("killed after step %llu; left %s (%zu bytes): %s\n",
+                static_cast<unsigned long long>(last.progress.global_step),
+                entry.path().filename().c_str(), static_cast<std::size_t>(entry.file_size()),
+                verdict.c_str());
+  }
+
+  const CommandResult resumed = run_command(run + " --resume auto", 300);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("Resuming from"), std::string::npos) << resumed.output;
+  EXPECT_TRUE(*reference_ == checkpoint_params(dir + "/latest.h5"))
       << "the resumed run differs from the uninterrupted one";
 }
 
