@@ -10,6 +10,7 @@
 
 #include "mnist_dp/comm/collective_status.hpp"
 #include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/finite.hpp"
 #include "mnist_dp/layers/softmax_cross_entropy.hpp"
 #include "mnist_dp/optim/regularization.hpp"
 #include "mnist_dp/stop_signal.hpp"
@@ -100,7 +101,28 @@ Checkpoint Trainer::snapshot() {
     comm_.allgather_blocks(full);
     c.optimizer_slots.push_back({optimizer_->slot_names()[i], std::move(full)});
   }
+  // Every rank holds the same parameters, so all reach the same verdict. An
+  // update can overflow them to infinity from a finite loss and gradient; the
+  // next step's loss would stop the run, but such parameters must not replace
+  // the last good checkpoint first. (An infinite optimizer slot alone, such as
+  // RMSprop's mean square after a huge gradient, is a state training goes on
+  // from: it only shrinks the update to zero.)
+  if (!all_finite(c.params)) {
+    diverge("non-finite parameters after global step " + std::to_string(progress_.global_step));
+  }
   return c;
+}
+
+void Trainer::diverge(const std::string& what) const {
+  if (comm_.rank() == 0) {
+    std::fprintf(stderr, "mnist_dp: error: training diverged: %s; no checkpoint written\n",
+                 what.c_str());
+  }
+  throw RunFailure(kExitDiverged);
+}
+
+std::string Trainer::step_name(std::size_t step_in_epoch) const {
+  return "epoch " + std::to_string(progress_.epoch + 1) + " step " + std::to_string(step_in_epoch);
 }
 
 void Trainer::train_step(std::size_t step_in_epoch) {
@@ -126,8 +148,11 @@ void Trainer::train_step(std::size_t step_in_epoch) {
   comm_.reduce_scatter_sum(model_.params().grads(), block_grads_);
   // Loss, correct count and stop requests travel together, so every rank sees
   // a stop request at the same step.
-  double step_sums[3] = {stats.loss_sum, static_cast<double>(stats.correct),
-                         static_cast<double>(stop_requested())};
+  // So do the ranks whose block of the summed gradient holds a NaN or an
+  // infinity: every rank then stops before the update.
+  double step_sums[4] = {stats.loss_sum, static_cast<double>(stats.correct),
+                         static_cast<double>(stop_requested()),
+                         all_finite(block_grads_) ? 0.0 : 1.0};
   comm_.allreduce_sum(std::span<double>(step_sums));
   stop_agreed_ = step_sums[2] > 0;
   timers_.mark(Phase::kAllreduce);
@@ -135,15 +160,8 @@ void Trainer::train_step(std::size_t step_in_epoch) {
     step_sums[0] += l2_penalty(model_.params()) * static_cast<double>(batch.global_count);
     add_l2_gradient(model_.params(), block_grads_, block_.begin);
   }
-  if (!std::isfinite(step_sums[0])) {
-    if (comm_.rank() == 0) {
-      std::fprintf(stderr,
-                   "mnist_dp: error: training diverged: non-finite loss at epoch %llu step %zu; "
-                   "no checkpoint written\n",
-                   static_cast<unsigned long long>(progress_.epoch + 1), step_in_epoch + 1);
-    }
-    throw RunFailure(kExitDiverged);
-  }
+  if (!std::isfinite(step_sums[0])) diverge("non-finite loss at " + step_name(step_in_epoch + 1));
+  if (step_sums[3] > 0) diverge("non-finite gradient at " + step_name(step_in_epoch + 1));
   optimizer_->step(model_.params().values().subspan(block_.begin, block_.size()), block_grads_,
                    schedule_.at(progress_.global_step));
   timers_.mark(Phase::kOptimizer);
@@ -204,10 +222,9 @@ void Trainer::finish_epoch(const TrainerHooks& hooks, double train_seconds) {
   const std::size_t every = config_.output.checkpoint_every_epochs;
   const bool last = progress_.epoch == config_.training.epochs;
   const std::size_t every_steps = config_.output.checkpoint_every_steps;
-  const bool checkpoint_due =
-      !config_.output.checkpoint_dir.empty() &&
-      (last || (every > 0 && progress_.epoch % every == 0) ||
-       (every_steps > 0 && progress_.global_step % every_steps == 0));
+  const bool checkpoint_due = !config_.output.checkpoint_dir.empty() &&
+                              (last || (every > 0 && progress_.epoch % every == 0) ||
+                               (every_steps > 0 && progress_.global_step % every_steps == 0));
   std::optional<Checkpoint> checkpoint;
   if (checkpoint_due && hooks.save_checkpoint) checkpoint = snapshot();  // collective
   run_collectively(comm_, kExitRuntimeError, [&] {

@@ -53,6 +53,11 @@ class Trainer {
 
  private:
   void train_step(std::size_t step_in_epoch);
+  // Prints (rank 0) "training diverged: <what>; no checkpoint written" and
+  // throws RunFailure(kExitDiverged); every rank calls it at the same point.
+  [[noreturn]] void diverge(const std::string& what) const;
+  // "epoch E step S" for the epoch in progress.
+  std::string step_name(std::size_t step_in_epoch) const;
   void finish_epoch(const TrainerHooks& hooks, double train_seconds);
   bool mid_epoch_checkpoint_due() const;
   void save_checkpoint(const TrainerHooks& hooks);

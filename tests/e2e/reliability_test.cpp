@@ -179,7 +179,37 @@ TEST(Reliability, NonFiniteLossStopsAllRanksAndKeepsTheLastGoodCheckpoint) {
   const std::vector<std::string> errors = error_lines(r.output);
   ASSERT_EQ(errors.size(), 1u) << r.output;
   EXPECT_NE(errors[0].find("non-finite loss at epoch 2 step 1"), std::string::npos) << errors[0];
-  EXPECT_EQ(read_file(dir.file("run/latest.h5")), good) << "the last good checkpoint changed";
+  EXPECT_TRUE(read_file(dir.file("run/latest.h5")) == good) << "the last good checkpoint changed";
+}
+
+// An update that overflows the parameters to infinity while the loss and the
+// gradient are still finite (here: resuming Adam at a learning rate of
+// 1e39, beyond float range). With a checkpoint due after every step, every
+// rank stops with exit 4 at the first one, and the last good checkpoint stays
+// byte-identical instead of being replaced by infinite parameters.
+TEST(Reliability, OverflowingUpdateIsNeverCheckpointed) {
+  TempDir dir;
+  const CommandResult made = run_command(
+      train_command(2,
+                    "--set data.train_limit=1280 --set data.test_limit=200 "
+                    "--set training.epochs=1 --set output.metrics= --set output.checkpoint_dir=" +
+                        dir.file("run")),
+      120);
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const std::string good = read_file(dir.file("run/latest.h5"));
+
+  const CommandResult r =
+      run_command(mpirun(2) + MNIST_DP_BINARY " --resume " + dir.file("run") +
+                      " --set training.epochs=2 --set optimizer.learning_rate=1e39 "
+                      "--set output.checkpoint_every_steps=1",
+                  120);
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  const std::vector<std::string> errors = error_lines(r.output);
+  ASSERT_EQ(errors.size(), 1u) << r.output;
+  EXPECT_NE(errors[0].find("training diverged: non-finite parameters after global step 11"),
+            std::string::npos)
+      << errors[0];
+  EXPECT_TRUE(read_file(dir.file("run/latest.h5")) == good) << "the last good checkpoint changed";
 }
 
 TEST(Reliability, ResumeAutoStartsFreshWithoutACheckpoint) {

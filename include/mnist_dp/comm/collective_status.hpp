@@ -17,7 +17,7 @@ enum ExitCode : int {
   kExitRuntimeError = 1,  // I/O failure, unexpected error
   kExitUsage = 2,         // bad CLI flag, config key or value
   kExitDataError = 3,     // missing or corrupt data or checkpoint file
-  kExitDiverged = 4,      // non-finite loss
+  kExitDiverged = 4,      // non-finite loss, gradient or parameters
   kExitStopped = 5,       // stopped by SIGTERM/SIGINT after writing a checkpoint
   kExitStalled = 6,       // a rank did not reach a collective in time (watchdog)
 };
