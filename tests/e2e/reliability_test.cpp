@@ -6,6 +6,7 @@
 // to an uninterrupted run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <limits>
 #include <sstream>
@@ -179,6 +180,48 @@ TEST(Reliability, NonFiniteLossStopsAllRanksAndKeepsTheLastGoodCheckpoint) {
   const std::vector<std::string> errors = error_lines(r.output);
   ASSERT_EQ(errors.size(), 1u) << r.output;
   EXPECT_NE(errors[0].find("non-finite loss at epoch 2 step 1"), std::string::npos) << errors[0];
+  EXPECT_TRUE(read_file(dir.file("run/latest.h5")) == good) << "the last good checkpoint changed";
+}
+
+// A checkpoint poisoned so that the loss stays finite but one gradient
+// overflows: unit 0 of the first hidden layer gets a bias of 2.5e38 (3.1e38
+// after dropout's scaling, still finite) and zero outgoing weights, so the
+// forward pass never sees it, while its kernel gradient in the second layer
+// (activation times the backpropagated error) overflows; the output kernel is
+// scaled by 1e4 so that error is large. Every rank stops before the update.
+TEST(Reliability, NonFiniteGradientStopsAllRanksBeforeTheUpdate) {
+  TempDir dir;
+  const CommandResult made = run_command(
+      train_command(2,
+                    "--set data.train_limit=1280 --set data.test_limit=200 "
+                    "--set training.epochs=1 --set output.metrics= --set output.checkpoint_dir=" +
+                        dir.file("run")),
+      120);
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const std::string good = read_file(dir.file("run/latest.h5"));
+  Checkpoint poisoned = read_checkpoint(dir.file("run/latest.h5"));
+  auto tensor = [&](const std::string& name) {
+    for (const ParamTensor& t : poisoned.tensors) {
+      if (t.name == name) return t;
+    }
+    throw std::runtime_error("no tensor " + name);
+  };
+  poisoned.params[tensor("dense/bias").offset] = 2.5e38f;
+  const ParamTensor w2 = tensor("dense_1/kernel");
+  std::fill_n(poisoned.params.begin() + static_cast<std::ptrdiff_t>(w2.offset), w2.cols, 0.0f);
+  const ParamTensor w3 = tensor("dense_2/kernel");
+  for (std::size_t i = 0; i < w3.size(); ++i) poisoned.params[w3.offset + i] *= 1e4f;
+  write_checkpoint(dir.file("poisoned.h5"), poisoned);
+
+  const CommandResult r =
+      run_command(mpirun(2) + MNIST_DP_BINARY " --resume " + dir.file("poisoned.h5") +
+                      " --set training.epochs=2 --set output.checkpoint_dir=" + dir.file("run"),
+                  120);
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  const std::vector<std::string> errors = error_lines(r.output);
+  ASSERT_EQ(errors.size(), 1u) << r.output;
+  EXPECT_NE(errors[0].find("non-finite gradient at epoch 2 step 1"), std::string::npos)
+      << errors[0];
   EXPECT_TRUE(read_file(dir.file("run/latest.h5")) == good) << "the last good checkpoint changed";
 }
 
