@@ -1,9 +1,10 @@
 // Runs that end early: SIGTERM to the ranks (what Slurm sends on preemption)
 // makes all ranks checkpoint at the same step boundary and exit with code 5; a
-// SIGKILLed rank ends the job within seconds; a non-finite loss stops every
-// rank with exit 4; a rank frozen with SIGSTOP is named by the collective
-// watchdog, which ends the job with exit 6. Resuming (`--resume auto`) then finishes bit-identical
-// to an uninterrupted run.
+// SIGKILLed rank ends the job within seconds, also while writing a checkpoint;
+// a non-finite loss or gradient, or an overflowed update, stops every rank
+// with exit 4; a rank frozen with SIGSTOP is named by the collective watchdog,
+// which ends the job with exit 6. Resuming (`--resume auto`) then finishes
+// bit-identical to an uninterrupted run.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -155,104 +156,86 @@ TEST_F(Interrupted, RankKilledMidCheckpointWriteLeavesTheLastCheckpointWhole) {
       << "the resumed run differs from the uninterrupted one";
 }
 
-// A checkpoint whose parameters hold a NaN makes the first loss non-finite:
-// every rank stops at the same step with exit 4 and one message, and the
-// checkpoint directory keeps its last good checkpoint untouched.
-TEST(Reliability, NonFiniteLossStopsAllRanksAndKeepsTheLastGoodCheckpoint) {
-  TempDir dir;
-  const CommandResult made = run_command(
-      train_command(2,
-                    "--set data.train_limit=1280 --set data.test_limit=200 "
-                    "--set training.epochs=1 --set output.metrics= --set output.checkpoint_dir=" +
-                        dir.file("run")),
-      120);
-  ASSERT_EQ(made.exit_code, 0) << made.output;
-  const std::string good = read_file(dir.file("run/latest.h5"));
-  Checkpoint poisoned = read_checkpoint(dir.file("run/latest.h5"));
-  poisoned.params.back() = std::numeric_limits<float>::quiet_NaN();  // an output bias
-  write_checkpoint(dir.file("poisoned.h5"), poisoned);
+// Divergence: a short epoch is trained into run/, then a run resumed from it
+// (or from a poisoned copy) must stop every rank with exit 4 and one message,
+// leaving run/latest.h5 byte-identical.
+class Diverged : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const CommandResult made = run_command(
+        train_command(2,
+                      "--set data.train_limit=1280 --set data.test_limit=200 "
+                      "--set training.epochs=1 --set output.metrics= --set output.checkpoint_dir=" +
+                          dir_.file("run")),
+        120);
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    good_ = read_file(dir_.file("run/latest.h5"));
+    checkpoint_ = read_checkpoint(dir_.file("run/latest.h5"));
+  }
 
-  const CommandResult r =
-      run_command(mpirun(2) + MNIST_DP_BINARY " --resume " + dir.file("poisoned.h5") +
-                      " --set training.epochs=2 --set output.checkpoint_dir=" + dir.file("run"),
-                  120);
-  EXPECT_EQ(r.exit_code, 4) << r.output;
-  const std::vector<std::string> errors = error_lines(r.output);
-  ASSERT_EQ(errors.size(), 1u) << r.output;
-  EXPECT_NE(errors[0].find("non-finite loss at epoch 2 step 1"), std::string::npos) << errors[0];
-  EXPECT_TRUE(read_file(dir.file("run/latest.h5")) == good) << "the last good checkpoint changed";
-}
-
-// A checkpoint poisoned so that the loss stays finite but one gradient
-// overflows: unit 0 of the first hidden layer gets a bias of 2.5e38 (3.1e38
-// after dropout's scaling, still finite) and zero outgoing weights, so the
-// forward pass never sees it, while its kernel gradient in the second layer
-// (activation times the backpropagated error) overflows; the output kernel is
-// scaled by 1e4 so that error is large. Every rank stops before the update.
-TEST(Reliability, NonFiniteGradientStopsAllRanksBeforeTheUpdate) {
-  TempDir dir;
-  const CommandResult made = run_command(
-      train_command(2,
-                    "--set data.train_limit=1280 --set data.test_limit=200 "
-                    "--set training.epochs=1 --set output.metrics= --set output.checkpoint_dir=" +
-                        dir.file("run")),
-      120);
-  ASSERT_EQ(made.exit_code, 0) << made.output;
-  const std::string good = read_file(dir.file("run/latest.h5"));
-  Checkpoint poisoned = read_checkpoint(dir.file("run/latest.h5"));
-  auto tensor = [&](const std::string& name) {
-    for (const ParamTensor& t : poisoned.tensors) {
+  const ParamTensor& tensor(const std::string& name) const {
+    for (const ParamTensor& t : checkpoint_.tensors) {
       if (t.name == name) return t;
     }
     throw std::runtime_error("no tensor " + name);
-  };
-  poisoned.params[tensor("dense/bias").offset] = 2.5e38f;
-  const ParamTensor w2 = tensor("dense_1/kernel");
-  std::fill_n(poisoned.params.begin() + static_cast<std::ptrdiff_t>(w2.offset), w2.cols, 0.0f);
-  const ParamTensor w3 = tensor("dense_2/kernel");
-  for (std::size_t i = 0; i < w3.size(); ++i) poisoned.params[w3.offset + i] *= 1e4f;
-  write_checkpoint(dir.file("poisoned.h5"), poisoned);
+  }
 
-  const CommandResult r =
-      run_command(mpirun(2) + MNIST_DP_BINARY " --resume " + dir.file("poisoned.h5") +
-                      " --set training.epochs=2 --set output.checkpoint_dir=" + dir.file("run"),
-                  120);
-  EXPECT_EQ(r.exit_code, 4) << r.output;
-  const std::vector<std::string> errors = error_lines(r.output);
-  ASSERT_EQ(errors.size(), 1u) << r.output;
-  EXPECT_NE(errors[0].find("non-finite gradient at epoch 2 step 1"), std::string::npos)
-      << errors[0];
-  EXPECT_TRUE(read_file(dir.file("run/latest.h5")) == good) << "the last good checkpoint changed";
+  // Writes checkpoint_ (after the test changed it) to poisoned.h5.
+  std::string poisoned() const {
+    write_checkpoint(dir_.file("poisoned.h5"), checkpoint_);
+    return dir_.file("poisoned.h5");
+  }
+
+  // Resumes from `from` for a second epoch with `extra` settings and checks
+  // the stop: exit 4, one error line containing `needle`, run/ untouched.
+  void expect_stop(const std::string& from, const std::string& extra, const std::string& needle) {
+    const CommandResult r =
+        run_command(mpirun(2) + MNIST_DP_BINARY " --resume " + from +
+                        " --set training.epochs=2 --set output.checkpoint_dir=" + dir_.file("run") +
+                        " " + extra,
+                    120);
+    EXPECT_EQ(r.exit_code, 4) << r.output;
+    const std::vector<std::string> errors = error_lines(r.output);
+    ASSERT_EQ(errors.size(), 1u) << r.output;
+    EXPECT_NE(errors[0].find(needle), std::string::npos) << errors[0];
+    EXPECT_TRUE(read_file(dir_.file("run/latest.h5")) == good_)
+        << "the last good checkpoint changed";
+  }
+
+  TempDir dir_;
+  std::string good_;
+  Checkpoint checkpoint_;
+};
+
+// A NaN in an output bias makes the first loss non-finite.
+TEST_F(Diverged, NonFiniteLossStopsAllRanksAndKeepsTheLastGoodCheckpoint) {
+  checkpoint_.params.back() = std::numeric_limits<float>::quiet_NaN();
+  expect_stop(poisoned(), "", "non-finite loss at epoch 2 step 1");
+}
+
+// The loss stays finite but one gradient overflows: unit 0 of the first
+// hidden layer gets a bias of 2.5e38 (3.1e38 after dropout's scaling, still
+// finite) and zero outgoing weights, so the forward pass never sees it, while
+// its kernel gradient in the second layer (activation times the
+// backpropagated error) overflows; the output kernel is scaled by 1e4 so that
+// error is large. Every rank stops before the update.
+TEST_F(Diverged, NonFiniteGradientStopsAllRanksBeforeTheUpdate) {
+  checkpoint_.params[tensor("dense/bias").offset] = 2.5e38f;
+  const ParamTensor& w2 = tensor("dense_1/kernel");
+  std::fill_n(checkpoint_.params.begin() + static_cast<std::ptrdiff_t>(w2.offset), w2.cols, 0.0f);
+  const ParamTensor& w3 = tensor("dense_2/kernel");
+  for (std::size_t i = 0; i < w3.size(); ++i) checkpoint_.params[w3.offset + i] *= 1e4f;
+  expect_stop(poisoned(), "", "non-finite gradient at epoch 2 step 1");
 }
 
 // An update that overflows the parameters to infinity while the loss and the
-// gradient are still finite (here: resuming Adam at a learning rate of
-// 1e39, beyond float range). With a checkpoint due after every step, every
-// rank stops with exit 4 at the first one, and the last good checkpoint stays
-// byte-identical instead of being replaced by infinite parameters.
-TEST(Reliability, OverflowingUpdateIsNeverCheckpointed) {
-  TempDir dir;
-  const CommandResult made = run_command(
-      train_command(2,
-                    "--set data.train_limit=1280 --set data.test_limit=200 "
-                    "--set training.epochs=1 --set output.metrics= --set output.checkpoint_dir=" +
-                        dir.file("run")),
-      120);
-  ASSERT_EQ(made.exit_code, 0) << made.output;
-  const std::string good = read_file(dir.file("run/latest.h5"));
-
-  const CommandResult r =
-      run_command(mpirun(2) + MNIST_DP_BINARY " --resume " + dir.file("run") +
-                      " --set training.epochs=2 --set optimizer.learning_rate=1e39 "
-                      "--set output.checkpoint_every_steps=1",
-                  120);
-  EXPECT_EQ(r.exit_code, 4) << r.output;
-  const std::vector<std::string> errors = error_lines(r.output);
-  ASSERT_EQ(errors.size(), 1u) << r.output;
-  EXPECT_NE(errors[0].find("training diverged: non-finite parameters after global step 11"),
-            std::string::npos)
-      << errors[0];
-  EXPECT_TRUE(read_file(dir.file("run/latest.h5")) == good) << "the last good checkpoint changed";
+// gradient are still finite (resuming Adam at a learning rate of 1e39, beyond
+// float range). With a checkpoint due after every step, the infinite
+// parameters must not replace the last good checkpoint.
+TEST_F(Diverged, OverflowingUpdateIsNeverCheckpointed) {
+  expect_stop(dir_.file("run"),
+              "--set optimizer.learning_rate=1e39 --set output.checkpoint_every_steps=1",
+              "training diverged: non-finite parameters after global step 11");
 }
 
 TEST(Reliability, ResumeAutoStartsFreshWithoutACheckpoint) {
