@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "e2e_support.hpp"
@@ -30,9 +31,41 @@ std::string wait_for_file(const std::string& path) {
   return "for i in $(seq 600); do [ -e " + path + " ] && break; sleep 0.1; done; ";
 }
 
+// Shell code that sets $`var` to the process of MPI rank `rank` among the
+// children of mpirun ($pid), found by the OMPI_COMM_WORLD_RANK in its
+// environment.
+std::string find_rank_process(int rank, const std::string& var) {
+  return "for p in $(pgrep -P $pid); do grep -qxz OMPI_COMM_WORLD_RANK=" + std::to_string(rank) +
+         " /proc/$p/environ && " + var + "=$p; done; ";
+}
+
+// Shell code around an event: kStartClock before it, kPrintClock once the job
+// has ended; elapsed_seconds then reads the time between them from the output.
+const std::string kStartClock = "start=$(date +%s.%N); ";
+const std::string kPrintClock = "echo \"ELAPSED_SECONDS $(date +%s.%N) $start\"; ";
+
+std::optional<double> elapsed_seconds(const std::string& output) {
+  const std::size_t at = output.find("ELAPSED_SECONDS ");
+  if (at == std::string::npos) return std::nullopt;
+  std::istringstream times(output.substr(at + 16));
+  double end = 0, start = 0;
+  times >> end >> start;
+  return end - start;
+}
+
 // The parameters of the uninterrupted kLongRun, computed once for the suite.
 class Interrupted : public ::testing::Test {
  protected:
+  // `run --resume auto` finishes the interrupted run in `dir` bit-identically
+  // to the uninterrupted one.
+  static void expect_exact_resume(const std::string& run, const std::string& dir) {
+    const CommandResult resumed = run_command(run + " --resume auto", 300);
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+    EXPECT_NE(resumed.output.find("Resuming from"), std::string::npos) << resumed.output;
+    EXPECT_TRUE(*reference_ == checkpoint_params(dir + "/latest.h5"))
+        << "the resumed run differs from the uninterrupted one";
+  }
+
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     const CommandResult straight = run_command(
@@ -70,12 +103,7 @@ TEST_F(Interrupted, SigtermCheckpointsAndResumeFinishesBitExactly) {
   EXPECT_LT(at_stop.progress.global_step, 3000u) << "the run finished before the signal";
   std::printf("stopped at global step %llu\n",
               static_cast<unsigned long long>(at_stop.progress.global_step));
-
-  const CommandResult resumed = run_command(run_b + " --resume auto", 300);
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
-  EXPECT_NE(resumed.output.find("Resuming from"), std::string::npos) << resumed.output;
-  EXPECT_TRUE(*reference_ == checkpoint_params(dir_->file("sigterm/latest.h5")))
-      << "the resumed run differs from the uninterrupted one";
+  expect_exact_resume(run_b, dir_->file("sigterm"));
 }
 
 // SIGKILL to one rank mid-run: mpirun must end the job quickly with a non-zero
@@ -85,28 +113,17 @@ TEST_F(Interrupted, KilledRankEndsTheRunQuicklyAndResumeIsExact) {
                                                  "--set output.checkpoint_every_steps=100 "
                                                  "--set output.checkpoint_dir=" +
                                                  dir_->file("killed"));
-  const CommandResult killed =
-      run_command("( " + run_c +
-                      " ) & pid=$!; sleep 3; victim=$(pgrep -n -P $pid); "
-                      "start=$(date +%s.%N); kill -KILL $victim; wait $pid; rc=$?; "
-                      "echo \"ABORT_SECONDS $(date +%s.%N) $start\"; exit $rc",
-                  120);
+  const CommandResult killed = run_command(
+      "( " + run_c + " ) & pid=$!; sleep 3; victim=$(pgrep -n -P $pid); " + kStartClock +
+          "kill -KILL $victim; wait $pid; rc=$?; " + kPrintClock + "exit $rc",
+      120);
   EXPECT_NE(killed.exit_code, 0) << killed.output;
   EXPECT_NE(killed.exit_code, 124) << "the run hung after a rank died";
-  const std::size_t at = killed.output.find("ABORT_SECONDS ");
-  ASSERT_NE(at, std::string::npos) << killed.output;
-  std::istringstream times(killed.output.substr(at + 14));
-  double end = 0, start = 0;
-  times >> end >> start;
-  const double seconds = end - start;
-  std::printf("mpirun ended %.2f s after one rank was killed\n", seconds);
-  EXPECT_LT(seconds, 10.0);
-
-  const CommandResult resumed = run_command(run_c + " --resume auto", 300);
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
-  EXPECT_NE(resumed.output.find("Resuming from"), std::string::npos) << resumed.output;
-  EXPECT_TRUE(*reference_ == checkpoint_params(dir_->file("killed/latest.h5")))
-      << "the resumed run differs from the uninterrupted one";
+  const std::optional<double> seconds = elapsed_seconds(killed.output);
+  ASSERT_TRUE(seconds) << killed.output;
+  std::printf("mpirun ended %.2f s after one rank was killed\n", *seconds);
+  EXPECT_LT(*seconds, 10.0);
+  expect_exact_resume(run_c, dir_->file("killed"));
 }
 
 // SIGKILL to rank 0 while it is writing a checkpoint (it writes one every
@@ -120,11 +137,7 @@ TEST_F(Interrupted, RankKilledMidCheckpointWriteLeavesTheLastCheckpointWhole) {
                                                dir);
   const CommandResult killed = run_command(
       "( exec " + run + " --set output.checkpoint_every_steps=1 ) & pid=$!; " +
-          wait_for_file(dir + "/latest.h5") +
-          "for p in $(pgrep -P $pid); do grep -qxz OMPI_COMM_WORLD_RANK=0 /proc/$p/environ && "
-          "writer=$p; done; "
-          "until ls " +
-          dir +
+          wait_for_file(dir + "/latest.h5") + find_rank_process(0, "writer") + "until ls " + dir +
           "/*.tmp > /dev/null 2>&1; do :; done; kill -KILL $writer; "
           "wait $pid; rc=$?; ls " +
           dir + "; exit $rc",
@@ -148,12 +161,7 @@ TEST_F(Interrupted, RankKilledMidCheckpointWriteLeavesTheLastCheckpointWhole) {
                 entry.path().filename().c_str(), static_cast<std::size_t>(entry.file_size()),
                 verdict.c_str());
   }
-
-  const CommandResult resumed = run_command(run + " --resume auto", 300);
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
-  EXPECT_NE(resumed.output.find("Resuming from"), std::string::npos) << resumed.output;
-  EXPECT_TRUE(*reference_ == checkpoint_params(dir + "/latest.h5"))
-      << "the resumed run differs from the uninterrupted one";
+  expect_exact_resume(run, dir);
 }
 
 // Divergence: a short epoch is trained into run/, then a run resumed from it
@@ -269,15 +277,12 @@ TEST_P(Watchdog, NamesTheFrozenRankAndEndsTheJob) {
                                                    "--set output.checkpoint_every_steps=100 "
                                                    "--set output.checkpoint_dir=" +
                                                    dir.file("run"));
-  // The rank's process is found by the OMPI_COMM_WORLD_RANK in its environment.
-  const std::string find_victim =
-      "for p in $(pgrep -P $pid); do grep -qxz OMPI_COMM_WORLD_RANK=" + std::to_string(victim) +
-      " /proc/$p/environ && victim=$p; done; ";
-  const CommandResult r = run_command(
-      "( exec " + run + " ) & pid=$!; " + wait_for_file(dir.file("run/latest.h5")) + find_victim +
-          "start=$(date +%s.%N); kill -STOP $victim; wait $pid; rc=$?; "
-          "echo \"ABORT_SECONDS $(date +%s.%N) $start\"; kill -CONT $victim 2>/dev/null; exit $rc",
-      120);
+  const CommandResult r =
+      run_command("( exec " + run + " ) & pid=$!; " + wait_for_file(dir.file("run/latest.h5")) +
+                      find_rank_process(victim, "victim") + kStartClock +
+                      "kill -STOP $victim; wait $pid; rc=$?; " + kPrintClock +
+                      "kill -CONT $victim 2>/dev/null; exit $rc",
+                  120);
   EXPECT_EQ(r.exit_code, 6) << r.output;
   const std::vector<std::string> errors = error_lines(r.output);
   ASSERT_EQ(errors.size(), 1u) << r.output;
@@ -285,14 +290,11 @@ TEST_P(Watchdog, NamesTheFrozenRankAndEndsTheJob) {
                            " did not reach collective #"),
             std::string::npos)
       << errors[0];
-  const std::size_t at = r.output.find("ABORT_SECONDS ");
-  ASSERT_NE(at, std::string::npos) << r.output;
-  std::istringstream times(r.output.substr(at + 14));
-  double end = 0, start = 0;
-  times >> end >> start;
+  const std::optional<double> seconds = elapsed_seconds(r.output);
+  ASSERT_TRUE(seconds) << r.output;
   std::printf("%s\njob ended %.2f s after rank %d froze (timeout 2 s)\n", errors[0].c_str(),
-              end - start, victim);
-  EXPECT_LT(end - start, 10.0);
+              *seconds, victim);
+  EXPECT_LT(*seconds, 10.0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Reliability, Watchdog,
