@@ -178,7 +178,7 @@ std::uint64_t checkpoint_checksum(const Checkpoint& c) {
 }
 
 void write_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
-  write_file_atomically(
+  write_hdf5_file(
       path, "checkpoint", [&](hid_t file) { write_contents(file, checkpoint); }, Seal::kWholeFile);
 }
 

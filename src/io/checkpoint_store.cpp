@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "mnist_dp/io/atomic_file.hpp"
+
 namespace mnist_dp {
 namespace {
 
@@ -25,13 +27,6 @@ long long step_of(const std::string& name) {
   const std::string digits = name.substr(5, name.size() - 8);
   if (digits.empty() || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return -1;
   return std::stoll(digits);
-}
-
-void fsync_dir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
 }
 
 }  // namespace
@@ -72,7 +67,7 @@ std::string CheckpointStore::save(const Checkpoint& checkpoint) const {
   if (ec) throw std::runtime_error(staged.string() + ": cannot create symlink: " + ec.message());
   fs::rename(staged, latest, ec);
   if (ec) throw std::runtime_error(latest.string() + ": cannot update: " + ec.message());
-  fsync_dir(dir_);
+  fsync_directory(dir_);
 
   // Older checkpoints beyond the newest `keep` go; files from later steps (a
   // run resumed from an older checkpoint) are left alone.

@@ -40,13 +40,10 @@ std::vector<std::byte> read_file_bytes(const std::string& path) {
   return bytes;
 }
 
-void seal_file(const std::string& path) {
-  std::vector<std::byte> bytes = read_file_bytes(path);
-  if (bytes.size() < kSealBytes) throw std::runtime_error("too short to seal");
-  const auto header = seal_for(std::span(bytes).subspan(kSealBytes));
-  std::fstream out(path, std::ios::binary | std::ios::in | std::ios::out);
-  if (!out.write(header.data(), header.size()) || !out.flush())
-    throw std::runtime_error("cannot write the seal");
+void seal_image(std::span<std::byte> image) {
+  if (image.size() < kSealBytes) throw std::runtime_error("too short to seal");
+  const auto header = seal_for(image.subspan(kSealBytes));
+  std::memcpy(image.data(), header.data(), header.size());
 }
 
 bool looks_sealed(std::span<const std::byte> image) {

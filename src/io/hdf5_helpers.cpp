@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "mnist_dp/io/atomic_file.hpp"
 #include "mnist_dp/io/file_seal.hpp"
 
 namespace mnist_dp::hdf5 {
@@ -62,14 +63,6 @@ hid_t fixed_string_type(std::size_t size) {
     throw Failure("string type");
   }
   return type;
-}
-
-void fsync_path(const std::string& path, int flags) {
-  const int fd = ::open(path.c_str(), flags);
-  if (fd < 0) throw Failure("cannot reopen to sync");
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) throw Failure("fsync failed");
 }
 
 // The memory type for reading a variable-length string attribute in its own
@@ -144,40 +137,34 @@ void write_bytes_list_attr(hid_t obj, const char* name, const std::vector<std::s
   if (n > 0) check(H5Awrite(attr.get(), type.get(), bytes.data()), name);
 }
 
-void write_file_atomically(const std::string& path, const char* what,
-                           const std::function<void(hid_t)>& fill, Seal seal) {
+void write_hdf5_file(const std::string& path, const std::string& what,
+                     const std::function<void(hid_t)>& fill, Seal seal) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  const std::filesystem::path target(path);
-  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
-  const std::string tmp = path + ".tmp";
+  std::vector<std::byte> image;
   try {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    {
-      Handle creation(must(H5Pcreate(H5P_FILE_CREATE), "file creation"), H5Pclose);
-      if (seal == Seal::kWholeFile)
-        check(H5Pset_userblock(creation.get(), kSealBytes), "userblock");
-      Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, creation.get(), H5P_DEFAULT), H5Fclose);
-      if (!file.ok()) throw Failure("cannot create file (is the directory writable?)");
-      fill(file.get());
-      check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush");
-    }
-    if (seal == Seal::kWholeFile) {
-      try {
-        seal_file(tmp);
-      } catch (const std::runtime_error& e) {
-        throw Failure(e.what());
-      }
-    }
-    fsync_path(tmp, O_RDONLY);
-    std::filesystem::rename(tmp, target, ec);
-    if (ec) throw Failure("cannot rename " + tmp + " into place: " + ec.message());
-    fsync_path(dir.string(), O_RDONLY | O_DIRECTORY);
+    Handle creation(must(H5Pcreate(H5P_FILE_CREATE), "file creation"), H5Pclose);
+    if (seal == Seal::kWholeFile) check(H5Pset_userblock(creation.get(), kSealBytes), "userblock");
+    Handle access(must(H5Pcreate(H5P_FILE_ACCESS), "file access"), H5Pclose);
+    check(H5Pset_fapl_core(access.get(), 1 << 20, false), "memory driver");  // no backing store
+    Handle file(must(H5Fcreate("in-memory image", H5F_ACC_TRUNC, creation.get(), access.get()),
+                     "in-memory file"),
+                H5Fclose);
+    fill(file.get());
+    check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush");
+    // The image starts at the superblock; the user block in front of it is
+    // ours to fill (zeros, then the seal).
+    const std::size_t user_block = seal == Seal::kWholeFile ? kSealBytes : 0;
+    const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
+    if (size <= 0) throw Failure("file image");
+    image.resize(user_block + static_cast<std::size_t>(size));
+    if (H5Fget_file_image(file.get(), image.data() + user_block, static_cast<std::size_t>(size)) !=
+        size)
+      throw Failure("file image");
   } catch (const Failure& e) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw std::runtime_error(path + ": cannot write " + what + ": " + e.what());
+    throw std::runtime_error(path + ": cannot write " + what + ": HDF5 failed at " + e.what());
   }
+  if (seal == Seal::kWholeFile) seal_image(image);
+  write_file_atomically(path, image, what);
 }
 
 Handle open_for_reading(const std::string& path) {

@@ -58,13 +58,13 @@ void write_scalar_attr(hid_t obj, const char* name, hid_t type, T value) {
 void write_dataset(hid_t parent, const std::string& name, hid_t type, const void* data,
                    std::vector<hsize_t> dims);
 Handle make_group(hid_t parent, const std::string& name);
-// Writes path through "<path>.tmp": fill(file), flush, close, seal (when
-// `sealed`: a checksum in the file's first kSealBytes, see file_seal.hpp),
-// fsync, rename, fsync the directory. Throws std::runtime_error
-// "<path>: cannot write <what>: ...".
+// Builds the file in memory (fill(file), HDF5's core driver, nothing on disk),
+// seals it when asked (a checksum in its first kSealBytes, see file_seal.hpp)
+// and writes it with write_file_atomically. Throws std::runtime_error
+// "<path>: cannot write <what>: ..." (IoError for the OS's reasons).
 enum class Seal { kNone, kWholeFile };
-void write_file_atomically(const std::string& path, const char* what,
-                           const std::function<void(hid_t)>& fill, Seal seal = Seal::kNone);
+void write_hdf5_file(const std::string& path, const std::string& what,
+                     const std::function<void(hid_t)>& fill, Seal seal = Seal::kNone);
 
 // ---- reading ----
 // Opens an existing HDF5 file read-only; Failure if it is not one.

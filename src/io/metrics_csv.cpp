@@ -1,9 +1,7 @@
 // The Keras-style epoch line and the metrics CSV, written atomically.
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <stdexcept>
 
+#include "mnist_dp/io/atomic_file.hpp"
 #include "mnist_dp/io/metrics.hpp"
 
 namespace mnist_dp {
@@ -20,23 +18,15 @@ std::string format_epoch_line(const EpochMetrics& m, std::uint64_t total_epochs)
 }
 
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& history) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw std::runtime_error(path + ": cannot write metrics file");
-    out << "epoch,loss,accuracy,val_loss,val_accuracy,train_seconds,eval_seconds\n";
-    for (const EpochMetrics& m : history) {
-      char row[256];
-      std::snprintf(row, sizeof row, "%llu,%.6f,%.6f,%.6f,%.6f,%.3f,%.3f\n",
-                    static_cast<unsigned long long>(m.epoch), m.loss, m.accuracy, m.val_loss,
-                    m.val_accuracy, m.train_seconds, m.eval_seconds);
-      out << row;
-    }
-    if (!out.flush()) throw std::runtime_error(path + ": cannot write metrics file");
+  std::string text = "epoch,loss,accuracy,val_loss,val_accuracy,train_seconds,eval_seconds\n";
+  for (const EpochMetrics& m : history) {
+    char row[256];
+    std::snprintf(row, sizeof row, "%llu,%.6f,%.6f,%.6f,%.6f,%.3f,%.3f\n",
+                  static_cast<unsigned long long>(m.epoch), m.loss, m.accuracy, m.val_loss,
+                  m.val_accuracy, m.train_seconds, m.eval_seconds);
+    text += row;
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw std::runtime_error(path + ": cannot write metrics file (" + ec.message() + ")");
+  write_file_atomically(path, text, "metrics file");
 }
 
 }  // namespace mnist_dp

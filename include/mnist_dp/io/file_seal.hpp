@@ -14,9 +14,9 @@ namespace mnist_dp {
 
 inline constexpr std::size_t kSealBytes = 512;
 
-// Fills the first kSealBytes of `path` (reserved and zero) with the checksum
-// of the bytes after them. Throws std::runtime_error.
-void seal_file(const std::string& path);
+// Fills the first kSealBytes of a whole file's image (reserved and zero) with
+// the checksum of the bytes after them. Throws std::runtime_error if shorter.
+void seal_image(std::span<std::byte> image);
 
 // Whether `image` starts like a sealed file (it may still be corrupt).
 bool looks_sealed(std::span<const std::byte> image);

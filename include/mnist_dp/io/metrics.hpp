@@ -17,7 +17,7 @@ struct EpochMetrics {
 std::string format_epoch_line(const EpochMetrics& m, std::uint64_t total_epochs);
 
 // Writes the whole history (header + one row per epoch) to path, atomically
-// (temporary file then rename). Throws std::runtime_error naming the path.
+// (write_file_atomically). Throws IoError naming the path and the reason.
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& history);
 
 }  // namespace mnist_dp
