@@ -1,6 +1,7 @@
 // YAML -> Config with strict checking: every unknown key and every bad value
 // is a ConfigError naming the file and the dotted key. Also Config -> YAML.
 #include "mnist_dp/config.hpp"
+#include "mnist_dp/io/input_file.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -332,6 +333,9 @@ Config parse_config(const std::string& yaml_text, const std::string& source,
 }
 
 Config load_config_file(const std::string& path, const std::vector<std::string>& overrides) {
+  if (const std::string problem = input_file_problem(path); !problem.empty()) {
+    throw ConfigError(path + ": cannot open config file (" + problem + ")");
+  }
   std::ifstream in(path);
   if (!in) throw ConfigError(path + ": cannot open config file");
   std::stringstream text;

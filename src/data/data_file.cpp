@@ -2,7 +2,8 @@
 #include "mnist_dp/data/data_file.hpp"
 
 #include <algorithm>
-#include <filesystem>
+
+#include "mnist_dp/io/input_file.hpp"
 
 namespace mnist_dp {
 
@@ -11,9 +12,8 @@ void fail_data_file(const std::string& path, const std::string& what) {
 }
 
 GzFile open_data_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) fail_data_file(path, "no such file");
-  if (std::filesystem::is_directory(path, ec)) fail_data_file(path, "is a directory, not a file");
+  if (const std::string problem = input_file_problem(path); !problem.empty())
+    fail_data_file(path, problem);
   GzFile file(gzopen(path.c_str(), "rb"));
   if (!file) fail_data_file(path, "cannot open for reading");
   return file;

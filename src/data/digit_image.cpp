@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/io/input_file.hpp"
 
 namespace mnist_dp {
 namespace {
@@ -94,6 +95,8 @@ std::vector<std::uint8_t> mnist_style_digit(const std::vector<std::uint8_t>& gra
 }
 
 std::vector<std::uint8_t> load_digit_image(const std::string& path) {
+  if (const std::string problem = input_file_problem(path); !problem.empty())
+    throw DataError(path + ": " + problem);
   int w = 0, h = 0, channels = 0;
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load(path.c_str(), &w, &h, &channels, 1),
                                                    stbi_image_free);

@@ -2,13 +2,13 @@
 #include "mnist_dp/io/checkpoint.hpp"
 
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 
 #include "fnv1a.hpp"
 #include "hdf5_helpers.hpp"
 #include "mnist_dp/data/idx_reader.hpp"
 #include "mnist_dp/io/file_seal.hpp"
+#include "mnist_dp/io/input_file.hpp"
 
 namespace mnist_dp {
 namespace {
@@ -193,9 +193,8 @@ Checkpoint read_checkpoint_image(std::span<const std::byte> image) {
 }
 
 Checkpoint read_checkpoint(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw DataError(path + ": no such checkpoint file");
+  if (const std::string problem = input_file_problem(path); !problem.empty())
+    throw DataError(path + ": " + (problem == "no such file" ? "no such checkpoint file" : problem));
   try {
     return read_checkpoint_image(read_file_bytes(path));
   } catch (const std::runtime_error& e) {
@@ -204,6 +203,7 @@ Checkpoint read_checkpoint(const std::string& path) {
 }
 
 bool is_sealed_checkpoint(const std::string& path) {
+  if (!input_file_problem(path).empty()) return false;
   std::ifstream in(path, std::ios::binary);
   std::vector<std::byte> start(kSealBytes);
   in.read(reinterpret_cast<char*>(start.data()), static_cast<std::streamsize>(start.size()));

@@ -1,16 +1,15 @@
 // HDF5 helper implementations: typed attributes, datasets, atomic file writes.
 #include "hdf5_helpers.hpp"
 
-#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
 
 #include "mnist_dp/io/atomic_file.hpp"
 #include "mnist_dp/io/file_seal.hpp"
+#include "mnist_dp/io/input_file.hpp"
 
 namespace mnist_dp::hdf5 {
 
@@ -169,8 +168,7 @@ void write_hdf5_file(const std::string& path, const std::string& what,
 
 Handle open_for_reading(const std::string& path) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw Failure("no such file");
+  if (const std::string problem = input_file_problem(path); !problem.empty()) throw Failure(problem);
   if (H5Fis_hdf5(path.c_str()) <= 0) throw Failure("not an HDF5 file");
   Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.ok()) throw Failure("cannot open as HDF5");
