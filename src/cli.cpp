@@ -6,6 +6,18 @@
 
 namespace mnist_dp {
 
+void refuse_stray_arguments(const boost::program_options::parsed_options& parsed) {
+  for (const auto& option : parsed.options) {
+    // A positional word that no declared positional argument took has no key.
+    if (!option.string_key.empty() && !option.unregistered) continue;
+    const std::string word = option.original_tokens.empty() ? "" : option.original_tokens[0];
+    const bool assignment = word.find('=') != std::string::npos && word.rfind("--", 0) != 0;
+    throw UsageError("unexpected argument '" + word + "'" +
+                     (assignment ? " (to override a config key: --set " + word + ")" : "") +
+                     " (see --help)");
+  }
+}
+
 CliOptions parse_cli(int argc, char** argv) {
   namespace po = boost::program_options;
   CliOptions o;
@@ -24,14 +36,23 @@ CliOptions parse_cli(int argc, char** argv) {
        "--config is absent); 'auto': from output.checkpoint_dir if it holds one, else start")
       ("print-config", po::bool_switch(&o.print_config), "print the resolved config as YAML and exit")
       ("profile", po::bool_switch(&o.profile), "print time spent per phase at the end")
-      ("profile-json", po::value(&o.profile_json), "also write the phase times as JSON to this file");
+      ("profile-json", po::value(&o.profile_json), "also write the phase times as JSON to this file")
+      ("overwrite", po::bool_switch(&o.overwrite),
+       "allow replacing protected files: start afresh in a checkpoint directory that holds "
+       "checkpoints, or write an output onto a checkpoint");
   // clang-format on
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    const po::parsed_options parsed = po::command_line_parser(argc, argv).options(desc).run();
+    refuse_stray_arguments(parsed);
+    po::store(parsed, vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw UsageError(std::string(e.what()) + " (see --help)");
+  }
+  if (vm.count("resume") && o.resume.empty()) {
+    throw UsageError(
+        "--resume: empty value (give a checkpoint file, a checkpoint directory or 'auto')");
   }
   o.help = vm.count("help") > 0;
   std::ostringstream text;

@@ -1,14 +1,16 @@
 // YAML -> Config with strict checking: every unknown key and every bad value
 // is a ConfigError naming the file and the dotted key. Also Config -> YAML.
 #include "mnist_dp/config.hpp"
-#include "mnist_dp/io/input_file.hpp"
 
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
+
+#include "mnist_dp/io/input_file.hpp"
 
 namespace mnist_dp {
 
@@ -105,6 +107,11 @@ class MapReader {
     else
       fail(key_path(key), "must be true or false (got '" + s + "')");
   }
+  // A key that must not be given in this context (`why`: "does not apply to
+  // optimizer 'sgd'"). Marks it used.
+  void reject(const std::string& key, const std::string& why) {
+    if (child(key)) fail(key_path(key), why);
+  }
   void finish() const {
     if (!present(node_)) return;
     for (const auto& kv : node_) {
@@ -121,6 +128,29 @@ class MapReader {
 };
 
 constexpr double kInf = 1e300;
+
+// YAML allows a key twice in a mapping and yaml-cpp keeps the first; a config
+// with one is almost always a mistake, so it is refused with both lines.
+void refuse_duplicate_keys(const YAML::Node& node, const std::string& source,
+                           const std::string& path) {
+  auto child_path = [&](const std::string& key) { return path.empty() ? key : path + "." + key; };
+  if (node.IsMap()) {
+    std::map<std::string, int> first_line;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.Scalar();
+      const int line = kv.first.Mark().line + 1;
+      const auto [at, inserted] = first_line.emplace(key, line);
+      if (!inserted) {
+        throw ConfigError(source + ": " + child_path(key) + ": duplicate key (lines " +
+                          std::to_string(at->second) + " and " + std::to_string(line) + ")");
+      }
+      refuse_duplicate_keys(kv.second, source, child_path(key));
+    }
+  } else if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i)
+      refuse_duplicate_keys(node[i], source, child_path(std::to_string(i)));
+  }
+}
 
 LayerConfig parse_layer(const YAML::Node& node, const std::string& source,
                         const std::string& path) {
@@ -192,15 +222,22 @@ void parse_schedule(const YAML::Node& node, const std::string& source, ScheduleC
            "unknown schedule '" + s.type + "' (expected constant, step or cosine)");
   }
   r.number("warmup_epochs", s.warmup_epochs, 0, kInf, false, false);
+  const std::string not_for = "does not apply to schedule '" + s.type + "'";
   if (s.type == "step") {
     r.number("drop_every_epochs", s.drop_every_epochs, 0, kInf, true, false);
     if (s.drop_every_epochs == 0) {
       r.fail("optimizer.schedule.drop_every_epochs", "is required for a step schedule");
     }
     r.number("drop_factor", s.drop_factor, 0, 1, true, false);
+  } else {
+    r.reject("drop_every_epochs", not_for);
+    r.reject("drop_factor", not_for);
   }
-  if (s.type == "cosine")
+  if (s.type == "cosine") {
     r.number("final_learning_rate", s.final_learning_rate, 0, kInf, false, false);
+  } else {
+    r.reject("final_learning_rate", not_for);
+  }
   r.finish();
 }
 
@@ -233,12 +270,14 @@ Config parse_root(const YAML::Node& root, const std::string& source) {
     if (o.name == "rmsprop") o.learning_rate = 1e-3;
     if (o.name == "sgd") o.learning_rate = 1e-2;
     r.number("learning_rate", o.learning_rate, 0, kInf, true, false);
-    r.number("beta_1", o.beta_1, 0, 1, false, true);
-    r.number("beta_2", o.beta_2, 0, 1, false, true);
-    r.number("epsilon", o.epsilon, 0, kInf, true, false);
-    r.number("rho", o.rho, 0, 1, false, true);
-    r.number("momentum", o.momentum, 0, 1, false, true);
-    r.flag("nesterov", o.nesterov);
+    const std::string not_for = "does not apply to optimizer '" + o.name + "'";
+    const bool adam = o.name == "adam", rmsprop = o.name == "rmsprop", sgd = o.name == "sgd";
+    adam ? r.number("beta_1", o.beta_1, 0, 1, false, true) : r.reject("beta_1", not_for);
+    adam ? r.number("beta_2", o.beta_2, 0, 1, false, true) : r.reject("beta_2", not_for);
+    !sgd ? r.number("epsilon", o.epsilon, 0, kInf, true, false) : r.reject("epsilon", not_for);
+    rmsprop ? r.number("rho", o.rho, 0, 1, false, true) : r.reject("rho", not_for);
+    sgd ? r.number("momentum", o.momentum, 0, 1, false, true) : r.reject("momentum", not_for);
+    sgd ? r.flag("nesterov", o.nesterov) : r.reject("nesterov", not_for);
     r.count("base_batch_size", o.base_batch_size, true);
     parse_schedule(r.child("schedule"), source, o.schedule);
     r.finish();
@@ -324,6 +363,7 @@ Config parse_config(const std::string& yaml_text, const std::string& source,
   }
   if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) throw ConfigError(source + ": the top level must be a mapping");
+  refuse_duplicate_keys(root, source, "");
   try {
     root = apply_overrides(root, overrides);
   } catch (const ConfigError& e) {

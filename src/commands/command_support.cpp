@@ -20,7 +20,9 @@ bool parse_command_line(int argc, char** argv, const po::options_description& de
     po::command_line_parser parser(argc, argv);
     parser.options(desc);
     if (positional) parser.positional(*positional);
-    po::store(parser.run(), vm);
+    const po::parsed_options parsed = parser.run();
+    refuse_stray_arguments(parsed);
+    po::store(parsed, vm);
     if (vm.count("help")) {
       std::cout << desc;
       return false;

@@ -194,7 +194,8 @@ Checkpoint read_checkpoint_image(std::span<const std::byte> image) {
 
 Checkpoint read_checkpoint(const std::string& path) {
   if (const std::string problem = input_file_problem(path); !problem.empty())
-    throw DataError(path + ": " + (problem == "no such file" ? "no such checkpoint file" : problem));
+    throw DataError(path + ": " +
+                    (problem == "no such file" ? "no such checkpoint file" : problem));
   try {
     return read_checkpoint_image(read_file_bytes(path));
   } catch (const std::runtime_error& e) {

@@ -168,7 +168,8 @@ void write_hdf5_file(const std::string& path, const std::string& what,
 
 Handle open_for_reading(const std::string& path) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  if (const std::string problem = input_file_problem(path); !problem.empty()) throw Failure(problem);
+  if (const std::string problem = input_file_problem(path); !problem.empty())
+    throw Failure(problem);
   if (H5Fis_hdf5(path.c_str()) <= 0) throw Failure("not an HDF5 file");
   Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.ok()) throw Failure("cannot open as HDF5");

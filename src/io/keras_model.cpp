@@ -107,8 +107,7 @@ ModelFile read_contents(hid_t file, const std::string& path) {
 
 void write_keras_model(const std::string& path, const ModelFile& model,
                        const std::vector<ParamTensor>& tensors) {
-  write_hdf5_file(path, "Keras model",
-                        [&](hid_t file) { write_contents(file, model, tensors); });
+  write_hdf5_file(path, "Keras model", [&](hid_t file) { write_contents(file, model, tensors); });
 }
 
 ModelFile read_keras_model_in_process(const std::string& path) {
