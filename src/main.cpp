@@ -5,9 +5,8 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <optional>
+#include <sstream>
 #include <string_view>
 
 #include "mnist_dp/blas.hpp"
@@ -17,26 +16,21 @@
 #include "mnist_dp/commands.hpp"
 #include "mnist_dp/config.hpp"
 #include "mnist_dp/data/dataset.hpp"
+#include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/io/atomic_file.hpp"
 #include "mnist_dp/io/checkpoint.hpp"
 #include "mnist_dp/io/checkpoint_store.hpp"
+#include "mnist_dp/io/output_guard.hpp"
+#include "mnist_dp/io/run_lock.hpp"
+#include "mnist_dp/memory_estimate.hpp"
 #include "mnist_dp/stop_signal.hpp"
 #include "mnist_dp/trainer.hpp"
 
 namespace mnist_dp {
 namespace {
 
-// Fails early, before any training, if an output path cannot be written.
-void check_writable(const std::string& path, const char* key) {
-  if (path.empty()) return;
-  const std::filesystem::path target(path);
-  std::error_code ec;
-  if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), ec);
-  const std::string probe = path + ".probe";
-  std::ofstream out(probe);
-  if (!out) throw std::runtime_error(path + ": " + key + ": cannot write to this location");
-  out.close();
-  std::filesystem::remove(probe, ec);
-}
+// Room for a checkpoint's attributes, config text and HDF5 structure.
+constexpr double kCheckpointMetadataBytes = 256 * 1024;
 
 // This process's peak resident set size in KiB.
 int peak_resident_kib() {
@@ -51,6 +45,49 @@ void print_rank0(const Communicator& comm, const std::string& text) {
   std::fflush(stdout);
 }
 
+// What --resume names. A file is read as it is; a directory, and with
+// `auto` output.checkpoint_dir, gives its newest valid checkpoint.
+ResumeChoice choose_resume(const std::string& resume, const std::string& checkpoint_dir) {
+  if (resume == "auto") {
+    if (checkpoint_dir.empty()) {
+      throw UsageError(
+          "--resume auto: output.checkpoint_dir is empty, so there is nothing to "
+          "resume from (set it, or leave out --resume)");
+    }
+    return choose_resume_checkpoint(checkpoint_dir);
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(resume, ec)) {
+    ResumeChoice choice = choose_resume_checkpoint(resume);
+    if (!choice.checkpoint) throw DataError(resume + ": --resume: holds no checkpoint");
+    return choice;
+  }
+  return {resume, read_checkpoint(resume), ""};
+}
+
+// The run's outputs never alias its inputs, each other or checkpoints.
+void check_output_paths(const CliOptions& cli, const Config& config, const ResumeChoice& resume) {
+  OutputGuard guard(cli.overwrite);
+  guard.add_input(cli.config);
+  guard.add_input(resume.path);
+  for (const std::string& file : dataset_files(config.data)) guard.add_input(file);
+  guard.add_checkpoint_directory(config.output.checkpoint_dir);
+  guard.check_output(config.output.metrics, "output.metrics");
+  guard.check_output(cli.profile_json, "--profile-json");
+}
+
+// A fresh run never silently replaces the checkpoints of an earlier one.
+
+void refuse_to_replace_checkpoints(const std::string& dir, bool resuming, bool overwrite) {
+  if (dir.empty() || resuming || overwrite) return;
+  const std::string newest = newest_checkpoint_file(dir);
+  if (newest.empty()) return;
+  throw UsageError(dir + ": output.checkpoint_dir already holds checkpoints (newest " +
+                   std::filesystem::path(newest).filename().string() +
+                   "); continue them with --resume auto, or start afresh with --overwrite "
+                   "(which replaces them once this run writes its first checkpoint)");
+}
+
 int run(Communicator& comm, int argc, char** argv) {
   CliOptions cli;
   run_collectively(comm, kExitUsage, [&] { cli = parse_cli(argc, argv); });
@@ -59,18 +96,16 @@ int run(Communicator& comm, int argc, char** argv) {
     return kExitOk;
   }
 
-  // --resume auto: continue from output.checkpoint_dir's latest.h5 when there
-  // is one (a requeued job), else start fresh.
+  // A checkpoint named by --resume comes first: without --config, its config is the run's.
+  ResumeChoice resume;
   const bool auto_resume = cli.resume == "auto";
-  std::optional<Checkpoint> checkpoint;
-  std::string resume_path = auto_resume ? "" : resolve_checkpoint_path(cli.resume);
-  if (!resume_path.empty()) {
-    run_collectively(comm, kExitDataError, [&] { checkpoint = read_checkpoint(resume_path); });
+  if (!cli.resume.empty() && !auto_resume) {
+    run_collectively(comm, kExitDataError, [&] { resume = choose_resume(cli.resume, ""); });
   }
   Config config;
   run_collectively(comm, kExitUsage, [&] {
     config = cli.config.empty()
-                 ? parse_config(checkpoint->config_yaml, resume_path + " (config)", cli.sets)
+                 ? parse_config(resume.checkpoint->config_yaml, resume.path + " (config)", cli.sets)
                  : load_config_file(cli.config, cli.sets);
     if (config.training.batch_size < static_cast<std::size_t>(comm.size())) {
       throw ConfigError("training.batch_size: the global batch (" +
@@ -79,34 +114,68 @@ int run(Communicator& comm, int argc, char** argv) {
     }
   });
   comm.set_collective_timeout(config.training.collective_timeout_s);
-  if (auto_resume && !config.output.checkpoint_dir.empty()) {
-    const std::string latest = resolve_checkpoint_path(config.output.checkpoint_dir);
-    std::error_code ec;
-    if (std::filesystem::exists(latest, ec)) {
-      resume_path = latest;
-      run_collectively(comm, kExitDataError, [&] { checkpoint = read_checkpoint(resume_path); });
-    }
+  if (auto_resume) {
+    std::optional<LocalError> usage;
+    run_collectively(comm, kExitDataError, [&] {
+      try {
+        resume = choose_resume(cli.resume, config.output.checkpoint_dir);
+      } catch (const UsageError& e) {
+        usage = LocalError{e.what(), kExitUsage};
+      }
+    });
+    agree_or_fail(comm, usage);
   }
   if (cli.print_config) {
     print_rank0(comm, to_yaml(config));
     return kExitOk;
   }
-  const CheckpointStore store(config.output.checkpoint_dir, config.output.keep_checkpoints);
+  const std::string source = cli.config.empty() ? resume.path + " (config)" : cli.config;
+
+  DatasetPair data;
+  run_collectively(comm, kExitDataError, [&] { data = load_datasets(config.data); });
+  run_collectively(comm, kExitUsage, [&] {
+    const std::optional<double> limit = memory_limit_bytes();
+    if (!limit) return;
+    check_memory_fits(estimate_rank_memory(config, data.train.features, data.train.count,
+                                           data.test.count, data.num_classes, comm.size()),
+                      comm.local_size(), *limit, source);
+  });
+
+  std::optional<RunLock> lock;
+  CheckpointStore store(config.output.checkpoint_dir, config.output.keep_checkpoints,
+                        cli.overwrite && !resume.checkpoint);
+  // Every output is checked before training; rank 0 writes them all.
+  run_collectively(comm, kExitUsage, [&] {
+    if (comm.rank() == 0) check_output_paths(cli, config, resume);
+  });
   run_collectively(comm, kExitRuntimeError, [&] {
     if (comm.rank() != 0) return;
-    if (!config.output.checkpoint_dir.empty()) store.check_writable();
-    check_writable(config.output.metrics, "output.metrics");
+    check_output_writable(config.output.metrics, "output.metrics");
+    check_output_writable(cli.profile_json, "--profile-json");
+    if (config.output.checkpoint_dir.empty()) return;
+    store.check_writable();
+    lock.emplace(config.output.checkpoint_dir);  // held until the run ends
+  });
+  run_collectively(comm, kExitUsage, [&] {
+    if (comm.rank() == 0) {
+      refuse_to_replace_checkpoints(config.output.checkpoint_dir, resume.checkpoint.has_value(),
+                                    cli.overwrite);
+    }
   });
 
   const int blas_threads = default_blas_threads(comm.local_size());
   set_blas_threads(blas_threads);
-  DatasetPair data;
-  run_collectively(comm, kExitDataError, [&] { data = load_datasets(config.data); });
-
   std::optional<Trainer> trainer;
   run_collectively(comm, kExitUsage, [&] { trainer.emplace(config, comm, data); });
-  if (checkpoint) {
-    run_collectively(comm, kExitDataError, [&] { trainer->restore(*checkpoint, resume_path); });
+  run_collectively(comm, kExitRuntimeError, [&] {
+    if (comm.rank() != 0 || config.output.checkpoint_dir.empty()) return;
+    const auto values = static_cast<double>(trainer->model().params().size()) *
+                        static_cast<double>(1 + optimizer_slot_count(config.optimizer));
+    store.check_space(values * sizeof(float) + kCheckpointMetadataBytes);
+  });
+  if (resume.checkpoint) {
+    run_collectively(comm, kExitDataError,
+                     [&] { trainer->restore(*resume.checkpoint, resume.path); });
   }
   const std::size_t per_rank = (config.training.batch_size + comm.size() - 1) / comm.size();
   char banner[512];
@@ -116,10 +185,11 @@ int run(Communicator& comm, int argc, char** argv) {
                 comm.size(), blas_threads, config.data.dataset.c_str(), data.train.count,
                 data.test.count, config.training.batch_size, per_rank);
   print_rank0(comm, banner + trainer->model().summary());
-  if (checkpoint) {
-    print_rank0(comm, "Resuming from " + resume_path + " at epoch " +
-                          std::to_string(checkpoint->progress.epoch + 1) + ", step " +
-                          std::to_string(checkpoint->progress.step_in_epoch) + "\n");
+  if (!resume.remark.empty()) print_rank0(comm, "mnist_dp: " + resume.remark + "\n");
+  if (resume.checkpoint) {
+    print_rank0(comm, "Resuming from " + resume.path + " at epoch " +
+                          std::to_string(resume.checkpoint->progress.epoch + 1) + ", step " +
+                          std::to_string(resume.checkpoint->progress.step_in_epoch) + "\n");
   }
 
   install_stop_signal_handlers();
@@ -138,10 +208,10 @@ int run(Communicator& comm, int argc, char** argv) {
   }
   run_collectively(comm, kExitRuntimeError, [&] {
     if (comm.rank() != 0 || cli.profile_json.empty()) return;
-    std::ofstream out(cli.profile_json);
-    out << "{\"phases\": " << trainer->timers().json() << ", \"ranks\": " << comm.size()
-        << ", \"max_rss_kib\": " << peak_rss_kib << "}\n";
-    if (!out) throw std::runtime_error(cli.profile_json + ": cannot write profile JSON");
+    std::ostringstream json;
+    json << "{\"phases\": " << trainer->timers().json() << ", \"ranks\": " << comm.size()
+         << ", \"max_rss_kib\": " << peak_rss_kib << "}\n";
+    write_file_atomically(cli.profile_json, json.str(), "profile JSON");
   });
   return kExitOk;
 }

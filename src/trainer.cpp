@@ -12,14 +12,17 @@
 #include "mnist_dp/data/idx_reader.hpp"
 #include "mnist_dp/finite.hpp"
 #include "mnist_dp/layers/softmax_cross_entropy.hpp"
+#include "mnist_dp/memory_estimate.hpp"
 #include "mnist_dp/optim/regularization.hpp"
 #include "mnist_dp/stop_signal.hpp"
 
 namespace mnist_dp {
 namespace {
 
-std::size_t model_batch_capacity(const Config& config, const GlobalBatchSampler& sampler) {
-  return std::max(sampler.max_local_batch(), config.training.eval_batch_size);
+std::size_t model_batch_capacity(const Config& config, const GlobalBatchSampler& sampler,
+                                 std::size_t test_count, int ranks) {
+  return std::max(sampler.max_local_batch(),
+                  eval_rows_per_pass(config.training.eval_batch_size, test_count, ranks));
 }
 
 }  // namespace
@@ -32,7 +35,7 @@ Trainer::Trainer(const Config& config, Communicator& comm, const DatasetPair& da
       sampler_(data.train.count, config.training.batch_size, config.training.seed, comm.rank(),
                comm.size()),
       model_(config.model, data.train.features, data.num_classes,
-             model_batch_capacity(config, sampler_)),
+             model_batch_capacity(config, sampler_, data.test.count, comm.size())),
       block_(block_of(model_.params().size(), comm.rank(), comm.size())),
       block_grads_(block_.size()),
       optimizer_(make_optimizer(config.optimizer, block_.size())),

@@ -87,6 +87,16 @@ void copy_row(const Dataset& data, std::size_t index, float* dst, std::uint8_t* 
 
 }  // namespace
 
+std::vector<std::string> dataset_files(const DataConfig& config) {
+  if (config.dataset == "digits8x8") return {find_file(config.dir, "digits.csv")};
+  std::vector<std::string> files;
+  for (const char* prefix : {"train", "t10k"}) {
+    for (const char* kind : {"-images-idx3-ubyte", "-labels-idx1-ubyte"})
+      files.push_back(find_file(config.dir, std::string(prefix) + kind));
+  }
+  return files;
+}
+
 DatasetPair load_datasets(const DataConfig& config) {
   if (config.dataset == "digits8x8") return load_digits(config);
   DatasetPair pair;

@@ -98,7 +98,8 @@ TEST(Training, ResumeMidEpochIsBitExactAndRotationKeepsTheNewest) {
   for (const auto& e : std::filesystem::directory_iterator(dir.file("a")))
     files.push_back(e.path().filename().string());
   std::sort(files.begin(), files.end());
-  EXPECT_EQ(files, (std::vector<std::string>{"ckpt-00000040.h5", "ckpt-00000050.h5", "latest.h5"}));
+  EXPECT_EQ(files, (std::vector<std::string>{".mnist_dp.lock", "ckpt-00000040.h5",
+                                             "ckpt-00000050.h5", "latest.h5"}));
   EXPECT_EQ(std::filesystem::read_symlink(dir.file("a/latest.h5")).string(), "ckpt-00000050.h5");
 
   const CommandResult resumed =

@@ -30,6 +30,8 @@ struct DatasetPair {
 // Loads the dataset named in the config from its directory, applying the
 // configured limits. Throws DataError naming the file on any problem.
 DatasetPair load_datasets(const DataConfig& config);
+// The files load_datasets reads for this config.
+std::vector<std::string> dataset_files(const DataConfig& config);
 
 // Copies rows `indices` of data into out (scaled to floats) and their labels.
 void gather_batch(const Dataset& data, std::span<const std::uint32_t> indices, MatrixView out,
