@@ -4,7 +4,8 @@
 # than cores, so BLAS threads can spread); OpenBLAS at one thread per rank when
 # ranks fill the cores (mnist_dp picks cores / local ranks itself unless
 # OPENBLAS_NUM_THREADS is set, which is then passed to every rank); root-safe;
-# --oversubscribe only on request.
+# --oversubscribe only on request; a stop request (Ctrl-C, SIGTERM, SIGUSR1)
+# ends the run with a checkpoint and exit 5.
 # Usage: launch/run_local.sh [-n RANKS] [--oversubscribe] [--tcp] [--] MNIST_DP_ARGS...
 #   -n RANKS          MPI ranks (default: the number of cores)
 #   --oversubscribe   allow more ranks than cores (binding is then off)
@@ -47,4 +48,18 @@ else
 fi
 [ "$tcp" -eq 0 ] || args+=(--mca btl tcp,self)
 [ -z "${OPENBLAS_NUM_THREADS:-}" ] || args+=(-x OPENBLAS_NUM_THREADS)
-exec "${MPIRUN:-mpirun}" "${args[@]}" "${MNIST_DP_BINARY:-$repo/build/mnist_dp}" "$@"
+# Ctrl-C, SIGTERM and SIGUSR1 reach mnist_dp as SIGUSR1, which mpirun forwards
+# to every rank: the ranks write a checkpoint and the job ends with exit 5.
+# (mpirun itself answers SIGINT/SIGTERM by killing the ranks one second later
+# and exiting 1.) mpirun runs in its own session so that a terminal's Ctrl-C
+# reaches only this script.
+setsid "${MPIRUN:-mpirun}" "${args[@]}" "${MNIST_DP_BINARY:-$repo/build/mnist_dp}" "$@" &
+mpirun_pid=$!
+forward_stop() { kill -USR1 "$mpirun_pid" 2> /dev/null || true; }
+trap forward_stop INT TERM USR1
+status=0
+while :; do
+  wait "$mpirun_pid" && status=0 || status=$?
+  kill -0 "$mpirun_pid" 2> /dev/null || break  # wait returned for a trapped signal
+done
+exit "$status"

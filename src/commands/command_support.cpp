@@ -8,6 +8,7 @@
 #include "mnist_dp/cli.hpp"
 #include "mnist_dp/comm/collective_status.hpp"
 #include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/io/output_guard.hpp"
 
 namespace mnist_dp {
 
@@ -45,6 +46,8 @@ int run_command_body(const std::function<void()>& body) {
   } catch (const UsageError& e) {
     return report(e.what(), kExitUsage);
   } catch (const ConfigError& e) {
+    return report(e.what(), kExitUsage);
+  } catch (const OutputRefused& e) {
     return report(e.what(), kExitUsage);
   } catch (const DataError& e) {
     return report(e.what(), kExitDataError);

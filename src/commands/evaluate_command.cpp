@@ -4,12 +4,14 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
+#include <sstream>
 
 #include "command_support.hpp"
 #include "mnist_dp/commands.hpp"
 #include "mnist_dp/data/dataset.hpp"
+#include "mnist_dp/io/atomic_file.hpp"
+#include "mnist_dp/io/checkpoint_store.hpp"
+#include "mnist_dp/io/output_guard.hpp"
 #include "mnist_dp/layers/softmax_cross_entropy.hpp"
 #include "mnist_dp/optim/regularization.hpp"
 
@@ -58,22 +60,26 @@ void print_report(double loss, const Confusion& confusion, std::size_t total) {
   }
 }
 
-// confusion.csv, and for 9 right and 9 wrong test digits a pixel matrix file
-// plus a caption line in captions.txt ("correct_1 Predicted 7, Truth 7").
-void write_examples(const std::string& dir, const Dataset& test, const Confusion& confusion,
-                    const std::vector<Example>& right, const std::vector<Example>& wrong) {
-  std::filesystem::create_directories(dir);
-  std::ofstream csv(dir + "/confusion.csv");
+// The files --examples writes: confusion.csv, and for 9 right and 9 wrong
+// test digits a pixel matrix file plus a caption line in captions.txt
+// ("correct_1 Predicted 7, Truth 7"). Name and contents of each.
+std::vector<std::pair<std::string, std::string>> example_files(const Dataset& test,
+                                                               const Confusion& confusion,
+                                                               const std::vector<Example>& right,
+                                                               const std::vector<Example>& wrong) {
+  std::vector<std::pair<std::string, std::string>> files;
+  std::ostringstream csv;
   for (const auto& row : confusion) {
     for (std::size_t p = 0; p < kNumClasses; ++p)
       csv << row[p] << (p + 1 < kNumClasses ? "," : "\n");
   }
+  files.emplace_back("confusion.csv", csv.str());
   const auto side = static_cast<std::size_t>(std::lround(std::sqrt(test.features)));
-  std::ofstream captions(dir + "/captions.txt");
-  auto write_digits = [&](const std::vector<Example>& examples, const char* kind) {
+  std::ostringstream captions;
+  auto add_digits = [&](const std::vector<Example>& examples, const char* kind) {
     for (std::size_t k = 0; k < examples.size(); ++k) {
       const std::string name = std::string(kind) + "_" + std::to_string(k + 1);
-      std::ofstream out(dir + "/" + name + ".txt");
+      std::ostringstream out;
       const std::uint8_t* pixels = test.pixels.data() + examples[k].index * test.features;
       for (std::size_t r = 0; r < side; ++r) {
         for (std::size_t c = 0; c < side; ++c) {
@@ -81,13 +87,15 @@ void write_examples(const std::string& dir, const Dataset& test, const Confusion
               << (c + 1 < side ? " " : "\n");
         }
       }
+      files.emplace_back(name + ".txt", out.str());
       captions << name << " Predicted " << examples[k].predicted << ", Truth "
                << static_cast<int>(test.labels[examples[k].index]) << "\n";
     }
   };
-  write_digits(right, "correct");
-  write_digits(wrong, "wrong");
-  if (!csv || !captions) throw std::runtime_error(dir + ": cannot write the example files");
+  add_digits(right, "correct");
+  add_digits(wrong, "wrong");
+  files.emplace_back("captions.txt", captions.str());
+  return files;
 }
 
 }  // namespace
@@ -95,6 +103,7 @@ void write_examples(const std::string& dir, const Dataset& test, const Confusion
 int run_evaluate_command(int argc, char** argv) {
   namespace po = boost::program_options;
   std::string model_path, dataset = "mnist", dir, examples_dir;
+  bool overwrite = false;
   po::options_description desc(
       "Usage: mnist_dp evaluate --model FILE [--dataset NAME] [--data DIR] [--examples DIR]\n"
       "Test loss, accuracy, per-class accuracy and confusion matrix of a model.\n\nOptions");
@@ -104,7 +113,8 @@ int run_evaluate_command(int argc, char** argv) {
       "dataset", po::value(&dataset), "mnist (default), fashion-mnist or digits8x8")(
       "data", po::value(&dir), "dataset directory (default data/<dataset>)")(
       "examples", po::value(&examples_dir),
-      "also write confusion.csv and 9 right and 9 wrong digits here (for launch/pictures.sh)");
+      "also write confusion.csv and 9 right and 9 wrong digits here (for launch/pictures.sh)")(
+      "overwrite", po::bool_switch(&overwrite), "allow --examples to replace checkpoints");
   return run_command_body([&] {
     po::variables_map vm;
     if (!parse_command_line(argc, argv, desc, nullptr, vm)) return;
@@ -144,7 +154,15 @@ int run_evaluate_command(int argc, char** argv) {
     std::printf("Model: %s\nTest set: %s, %zu images\n", model_path.c_str(),
                 data_config.dir.c_str(), test.count);
     print_report(loss, confusion, test.count);
-    if (!examples_dir.empty()) write_examples(examples_dir, test, confusion, right, wrong);
+    if (examples_dir.empty()) return;
+    const auto files = example_files(test, confusion, right, wrong);
+    OutputGuard guard(overwrite);
+    guard.add_input(resolve_checkpoint_path(model_path));
+    for (const std::string& input : dataset_files(data_config)) guard.add_input(input);
+    for (const auto& [name, text] : files)
+      guard.check_output(examples_dir + "/" + name, "--examples");
+    for (const auto& [name, text] : files)
+      write_file_atomically(examples_dir + "/" + name, text, "example file");
   });
 }
 

@@ -1,12 +1,15 @@
 // `mnist_dp predict`: the digit and class probabilities for image files (made
 // MNIST-like first) or for images of an IDX file.
 #include <cstdio>
-#include <fstream>
+#include <sstream>
 
 #include "command_support.hpp"
 #include "mnist_dp/commands.hpp"
 #include "mnist_dp/data/digit_image.hpp"
 #include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/io/atomic_file.hpp"
+#include "mnist_dp/io/checkpoint_store.hpp"
+#include "mnist_dp/io/output_guard.hpp"
 #include "mnist_dp/layers/softmax_cross_entropy.hpp"
 
 namespace mnist_dp {
@@ -51,6 +54,7 @@ int run_predict_command(int argc, char** argv) {
   std::string model_path, idx, csv;
   std::vector<std::string> images;
   std::size_t first = 0, count = 10;
+  bool overwrite = false;
   po::options_description desc(
       "Usage: mnist_dp predict --model FILE IMAGE...\n"
       "       mnist_dp predict --model FILE --idx IMAGES [--first N] [--count M]\n"
@@ -64,13 +68,19 @@ int run_predict_command(int argc, char** argv) {
       "idx", po::value(&idx), "an IDX image file, e.g. data/mnist/t10k-images-idx3-ubyte")(
       "first", po::value(&first), "first IDX image to predict (default 0)")(
       "count", po::value(&count), "number of IDX images, 0 for all (default 10)")(
-      "csv", po::value(&csv), "also write name,predicted,p0..p9 rows to this CSV file");
+      "csv", po::value(&csv), "also write name,predicted,p0..p9 rows to this CSV file")(
+      "overwrite", po::bool_switch(&overwrite), "allow --csv to replace a checkpoint");
   po::positional_options_description positional;
   positional.add("image", -1);
   return run_command_body([&] {
     po::variables_map vm;
     if (!parse_command_line(argc, argv, desc, &positional, vm)) return;
     if (images.empty() == idx.empty()) throw UsageError("give image files or --idx (one of them)");
+    OutputGuard guard(overwrite);
+    guard.add_input(resolve_checkpoint_path(model_path));
+    guard.add_input(idx);
+    for (const std::string& image : images) guard.add_input(image);
+    guard.check_output(csv, "--csv");
     const ModelFile file = load_model_file(model_path);
     const Inputs in = idx.empty() ? read_image_inputs(images) : read_idx_inputs(idx, first, count);
     const std::size_t n = in.names.size();
@@ -83,15 +93,11 @@ int run_predict_command(int argc, char** argv) {
         model.forward(StepContext{}, ConstMatrixView{in.pixels.data(), n, file.input_size});
     std::vector<float> probs(n * kNumClasses);
     softmax_rows(logits, MatrixView{probs.data(), n, kNumClasses});
-    std::ofstream out;
-    if (!csv.empty()) {
-      out.open(csv);
-      if (!out) throw std::runtime_error(csv + ": --csv: cannot write");
-      out << "name,predicted";
-      for (std::size_t c = 0; c < kNumClasses; ++c) out << ",p" << c;
-      out << "\n";
-      out.precision(9);
-    }
+    std::ostringstream out;
+    out << "name,predicted";
+    for (std::size_t c = 0; c < kNumClasses; ++c) out << ",p" << c;
+    out << "\n";
+    out.precision(9);
     for (std::size_t i = 0; i < n; ++i) {
       const float* p = probs.data() + i * kNumClasses;
       const std::size_t digit = static_cast<std::size_t>(std::max_element(p, p + kNumClasses) - p);
@@ -99,13 +105,11 @@ int run_predict_command(int argc, char** argv) {
       for (std::size_t c = 0; c < kNumClasses; ++c)
         std::printf("%s%zu: %.3f", c ? ", " : "", c, p[c]);
       std::printf("]\n");
-      if (out.is_open()) {
-        out << in.names[i] << "," << digit;
-        for (std::size_t c = 0; c < kNumClasses; ++c) out << "," << p[c];
-        out << "\n";
-      }
+      out << in.names[i] << "," << digit;
+      for (std::size_t c = 0; c < kNumClasses; ++c) out << "," << p[c];
+      out << "\n";
     }
-    if (out.is_open() && !out) throw std::runtime_error(csv + ": --csv: write failed");
+    if (!csv.empty()) write_file_atomically(csv, out.str(), "--csv file");
   });
 }
 
