@@ -1,6 +1,7 @@
 // Implementation of the end-to-end test helpers.
 #include "e2e_support.hpp"
 
+#include <filesystem>
 #include <sstream>
 
 #include "mnist_dp/io/checkpoint.hpp"
@@ -56,6 +57,25 @@ std::vector<std::string> error_lines(const std::string& output) {
     if (line.rfind("mnist_dp: error:", 0) == 0) lines.push_back(line);
   }
   return lines;
+}
+
+std::map<std::string, std::string> tree_snapshot(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::map<std::string, std::string> entries;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    const std::string rel = fs::relative(e.path(), dir).string();
+    if (e.path().filename() == ".mnist_dp.lock") continue;
+    if (e.is_symlink()) {
+      entries[rel] = "-> " + fs::read_symlink(e.path()).string();
+    } else if (e.is_directory()) {
+      entries[rel] = "<dir>";
+    } else if (e.is_regular_file()) {
+      entries[rel] = read_file(e.path().string());
+    } else {
+      entries[rel] = "<special file>";  // a FIFO: reading it would block
+    }
+  }
+  return entries;
 }
 
 }  // namespace mnist_dp::testing
