@@ -5,6 +5,7 @@
 #include "mnist_dp/io/file_seal.hpp"
 
 #include <array>
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -31,7 +32,7 @@ std::array<char, kSealBytes> seal_for(std::span<const std::byte> rest) {
 
 std::vector<std::byte> read_file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw std::runtime_error("cannot open for reading");
+  if (!in) throw std::runtime_error(std::string("cannot open for reading: ") + std::strerror(errno));
   const std::streamoff size = in.tellg();
   std::vector<std::byte> bytes(static_cast<std::size_t>(size));
   in.seekg(0);
