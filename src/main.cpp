@@ -77,7 +77,6 @@ void check_output_paths(const CliOptions& cli, const Config& config, const Resum
 }
 
 // A fresh run never silently replaces the checkpoints of an earlier one.
-
 void refuse_to_replace_checkpoints(const std::string& dir, bool resuming, bool overwrite) {
   if (dir.empty() || resuming || overwrite) return;
   const std::string newest = newest_checkpoint_file(dir);

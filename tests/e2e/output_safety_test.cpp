@@ -330,12 +330,13 @@ TEST_F(RunCopy, OverwriteReplacesTheOldCheckpointsOnlyOnceANewOneIsWritten) {
 
 TEST_F(RunCopy, SecondRunOnTheSameDirectoryIsRefusedNamingTheHolder) {
   const std::string first = train(root(), "--resume auto --set training.epochs=400");
-  const CommandResult r =
-      run_command(first + " > " + root() + "/first.log 2>&1 & pid=$!; " +
-                      "for i in $(seq 600); do grep -q pid " + root() +
-                      "/ck/.mnist_dp.lock 2> /dev/null && break; sleep 0.1; done; " +
-                      train(root(), "--resume auto") + "; rc=$?; kill -USR1 $pid; wait; exit $rc",
-                  120);
+  // The second run starts once the first holds the lock (flock -n then fails).
+  const std::string lock = root() + "/ck/.mnist_dp.lock";
+  const CommandResult r = run_command(
+      first + " > " + root() + "/first.log 2>&1 & pid=$!; " + "for i in $(seq 600); do flock -n " +
+          lock + " true || break; sleep 0.1; done; " + train(root(), "--resume auto") +
+          "; rc=$?; kill -USR1 $pid; wait; exit $rc",
+      120);
   EXPECT_EQ(r.exit_code, 1) << r.output;
   const std::vector<std::string> errors = error_lines(r.output);
   ASSERT_EQ(errors.size(), 1u) << r.output;
