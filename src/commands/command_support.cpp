@@ -51,6 +51,8 @@ int run_command_body(const std::function<void()>& body) {
     return report(e.what(), kExitUsage);
   } catch (const DataError& e) {
     return report(e.what(), kExitDataError);
+  } catch (const std::bad_alloc&) {
+    return report(kOutOfMemoryMessage, kExitRuntimeError);
   } catch (const std::exception& e) {
     return report(e.what(), kExitRuntimeError);
   }

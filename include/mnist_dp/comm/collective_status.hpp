@@ -3,6 +3,7 @@
 // error and every rank throws RunFailure with the same exit code.
 #pragma once
 
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -33,6 +34,11 @@ class RunFailure : public std::runtime_error {
   int exit_code_;
 };
 
+// What a failed allocation reports; the memory estimate refuses the known
+// cases before training, so this is the last line of defence.
+inline constexpr const char* kOutOfMemoryMessage =
+    "out of memory: an allocation failed (use a smaller model or batch, or fewer ranks per node)";
+
 struct LocalError {
   std::string message;
   int exit_code = kExitRuntimeError;
@@ -49,6 +55,8 @@ void run_collectively(Communicator& comm, int exit_code, Phase&& phase) {
     phase();
   } catch (const RunFailure&) {
     throw;
+  } catch (const std::bad_alloc&) {
+    error = LocalError{kOutOfMemoryMessage, kExitRuntimeError};
   } catch (const std::exception& e) {
     error = LocalError{e.what(), exit_code};
   }
