@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <ostream>
 
 #include "e2e_support.hpp"
 
@@ -61,6 +62,9 @@ struct CatalogueCase {
   int exit_code;
   std::function<std::string(const TempDir& dir)> needle;
 };
+
+// ctest lists a parameterised test with its parameter: print its name.
+void PrintTo(const CatalogueCase& c, std::ostream* os) { *os << c.name; }
 
 class BadInputCatalogue : public ::testing::TestWithParam<CatalogueCase> {};
 

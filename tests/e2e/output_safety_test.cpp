@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <ostream>
 
 #include "e2e_support.hpp"
 
@@ -46,9 +47,18 @@ std::string pgm_digit() {
 // made once; every test works on its own copy.
 class RunCopy : public ::testing::Test {
  protected:
+  // No assertion in here: ctest reports a test whose suite set-up failed as
+  // skipped, so a failure is kept and raised in every test's SetUp instead.
   static void SetUpTestSuite() {
     made_ = std::make_unique<TempDir>();
-    const std::string root = made_->path();
+    try {
+      made_error_ = make_finished_run(made_->path());
+    } catch (const std::exception& e) {
+      made_error_ = std::string("setting up the finished run failed: ") + e.what();
+    }
+  }
+  // The files every test copies; returns what went wrong, or "".
+  static std::string make_finished_run(const std::string& root) {
     write_file(root + "/config.yaml", read_file(MNIST_DP_SOURCE_DIR "/configs/mlp512.yaml"));
     fs::create_directories(root + "/data");
     // The cases aim outputs at the test-set files: copies, so that a build
@@ -65,21 +75,24 @@ class RunCopy : public ::testing::Test {
     write_file(root + "/digit.pgm", pgm_digit());
     write_file(root + "/notes.txt", "the user's own notes\n");
     const CommandResult r = run_command(train(root, "--set training.epochs=2"), 120);
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    ASSERT_TRUE(fs::exists(root + "/ck/ckpt-00000008.h5"));
+    if (r.exit_code != 0 || !fs::exists(root + "/ck/ckpt-00000008.h5"))
+      return "the run every test copies failed:\n" + r.output;
+    return "";
   }
   static void TearDownTestSuite() { made_.reset(); }
 
   void SetUp() override {
-    ASSERT_TRUE(made_);
+    ASSERT_TRUE(made_error_.empty()) << made_error_;
     fs::copy(made_->path(), root(), fs::copy_options::recursive | fs::copy_options::copy_symlinks);
   }
   std::string root() const { return dir_.path() + "/run"; }
 
   static std::unique_ptr<TempDir> made_;
+  static std::string made_error_;
   TempDir dir_;
 };
 std::unique_ptr<TempDir> RunCopy::made_;
+std::string RunCopy::made_error_;
 
 struct OutputCase {
   const char* name;
@@ -89,6 +102,9 @@ struct OutputCase {
   // Shell code that makes the case's bad input before the files are recorded.
   std::function<std::string(const std::string& root)> setup = nullptr;
 };
+
+// ctest lists a parameterised test with its parameter: print its name.
+void PrintTo(const OutputCase& c, std::ostream* os) { *os << c.name; }
 
 class OutputCatalogue : public RunCopy, public ::testing::WithParamInterface<OutputCase> {};
 

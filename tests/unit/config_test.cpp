@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 namespace mnist_dp {
 namespace {
 
@@ -108,6 +110,9 @@ struct BadCase {
   std::vector<std::string> overrides;
   const char* expected;  // substring of the message
 };
+
+// ctest lists a parameterised test with its parameter: print its name.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
 
 class ConfigRejects : public ::testing::TestWithParam<BadCase> {};
 

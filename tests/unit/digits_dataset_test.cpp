@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <functional>
+#include <ostream>
 
 #include "mnist_dp/data/dataset.hpp"
 #include "mnist_dp/data/digits_csv.hpp"
@@ -84,6 +85,9 @@ struct BadCsv {
   std::string text;
   const char* expected;
 };
+
+// ctest lists a parameterised test with its parameter: print its name.
+void PrintTo(const BadCsv& c, std::ostream* os) { *os << c.name; }
 
 class DigitsCsvRejects : public ::testing::TestWithParam<BadCsv> {};
 

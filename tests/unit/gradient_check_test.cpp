@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <functional>
+#include <ostream>
 #include <vector>
 
 #include "mnist_dp/layers/activation.hpp"
@@ -56,6 +57,9 @@ struct DenseCase {
   Activation activation;
   const char* name;
 };
+
+// ctest lists a parameterised test with its parameter: print its name.
+void PrintTo(const DenseCase& c, std::ostream* os) { *os << c.name; }
 
 class DenseGradient : public ::testing::TestWithParam<DenseCase> {};
 

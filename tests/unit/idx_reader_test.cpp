@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <functional>
+#include <ostream>
 
 #include "mnist_dp/data/dataset.hpp"
 #include "test_support.hpp"
@@ -75,6 +76,9 @@ struct Corrupt {
   bool labels;
   const char* expected;
 };
+
+// ctest lists a parameterised test with its parameter: print its name.
+void PrintTo(const Corrupt& c, std::ostream* os) { *os << c.name; }
 
 class IdxRejects : public ::testing::TestWithParam<Corrupt> {};
 
