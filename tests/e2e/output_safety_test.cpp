@@ -190,7 +190,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, OutputCatalogue, ::testing::Values(
                3, "/data: --resume: holds no checkpoint"},
     OutputCase{"CheckpointDirectoryLockedByAnotherRun",
                [](const std::string& r) {
-                 return "flock -o " + r + "/ck/.mnist_dp.lock sleep 10 > /dev/null 2>&1 & pid=$!; sleep 0.5; " +
+                 return "flock -o " + r + "/ck/.mnist_dp.lock sleep 10 > /dev/null 2>&1 & pid=$!; sleep 1; " +
                         resume_auto(r, "") + "; rc=$?; kill $pid; exit $rc";
                },
                1, "/ck: output.checkpoint_dir is in use by another run"},
@@ -346,11 +346,13 @@ TEST_F(RunCopy, OverwriteReplacesTheOldCheckpointsOnlyOnceANewOneIsWritten) {
 
 TEST_F(RunCopy, SecondRunOnTheSameDirectoryIsRefusedNamingTheHolder) {
   const std::string first = train(root(), "--resume auto --set training.epochs=400");
-  // The second run starts once the first holds the lock (flock -n then fails).
-  const std::string lock = root() + "/ck/.mnist_dp.lock";
+  // The second run starts once the first prints an epoch line: by then it
+  // holds the lock. (Probing with flock would take the lock for a moment and
+  // could make the first run fail instead.)
+  const std::string log = root() + "/first.log";
   const CommandResult r = run_command(
-      first + " > " + root() + "/first.log 2>&1 & pid=$!; " + "for i in $(seq 600); do flock -n " +
-          lock + " true || break; sleep 0.1; done; " + train(root(), "--resume auto") +
+      first + " > " + log + " 2>&1 & pid=$!; " + "for i in $(seq 600); do grep -q ^Epoch " + log +
+          " && break; sleep 0.1; done; " + train(root(), "--resume auto") +
           "; rc=$?; kill -USR1 $pid; wait; exit $rc",
       120);
   EXPECT_EQ(r.exit_code, 1) << r.output;
