@@ -29,9 +29,6 @@
 namespace mnist_dp {
 namespace {
 
-// Room for a checkpoint's attributes, config text and HDF5 structure.
-constexpr double kCheckpointMetadataBytes = 256 * 1024;
-
 // This process's peak resident set size in KiB.
 int peak_resident_kib() {
   rusage usage{};
@@ -45,17 +42,9 @@ void print_rank0(const Communicator& comm, const std::string& text) {
   std::fflush(stdout);
 }
 
-// What --resume names. A file is read as it is; a directory, and with
-// `auto` output.checkpoint_dir, gives its newest valid checkpoint.
-ResumeChoice choose_resume(const std::string& resume, const std::string& checkpoint_dir) {
-  if (resume == "auto") {
-    if (checkpoint_dir.empty()) {
-      throw UsageError(
-          "--resume auto: output.checkpoint_dir is empty, so there is nothing to "
-          "resume from (set it, or leave out --resume)");
-    }
-    return choose_resume_checkpoint(checkpoint_dir);
-  }
+// What --resume CKPT|DIR names: a file is read as it is; a directory gives
+// its newest checkpoint that loads.
+ResumeChoice choose_resume(const std::string& resume) {
   std::error_code ec;
   if (std::filesystem::is_directory(resume, ec)) {
     ResumeChoice choice = choose_resume_checkpoint(resume);
@@ -99,7 +88,7 @@ int run(Communicator& comm, int argc, char** argv) {
   ResumeChoice resume;
   const bool auto_resume = cli.resume == "auto";
   if (!cli.resume.empty() && !auto_resume) {
-    run_collectively(comm, kExitDataError, [&] { resume = choose_resume(cli.resume, ""); });
+    run_collectively(comm, kExitDataError, [&] { resume = choose_resume(cli.resume); });
   }
   Config config;
   run_collectively(comm, kExitUsage, [&] {
@@ -111,18 +100,16 @@ int run(Communicator& comm, int argc, char** argv) {
                         std::to_string(config.training.batch_size) + ") is smaller than the " +
                         std::to_string(comm.size()) + " ranks");
     }
+    if (auto_resume && config.output.checkpoint_dir.empty()) {
+      throw UsageError(
+          "--resume auto: output.checkpoint_dir is empty, so there is nothing to "
+          "resume from (set it, or leave out --resume)");
+    }
   });
   comm.set_collective_timeout(config.training.collective_timeout_s);
   if (auto_resume) {
-    std::optional<LocalError> usage;
-    run_collectively(comm, kExitDataError, [&] {
-      try {
-        resume = choose_resume(cli.resume, config.output.checkpoint_dir);
-      } catch (const UsageError& e) {
-        usage = LocalError{e.what(), kExitUsage};
-      }
-    });
-    agree_or_fail(comm, usage);
+    run_collectively(comm, kExitDataError,
+                     [&] { resume = choose_resume_checkpoint(config.output.checkpoint_dir); });
   }
   if (cli.print_config) {
     print_rank0(comm, to_yaml(config));
@@ -168,9 +155,8 @@ int run(Communicator& comm, int argc, char** argv) {
   run_collectively(comm, kExitUsage, [&] { trainer.emplace(config, comm, data); });
   run_collectively(comm, kExitRuntimeError, [&] {
     if (comm.rank() != 0 || config.output.checkpoint_dir.empty()) return;
-    const auto values = static_cast<double>(trainer->model().params().size()) *
-                        static_cast<double>(1 + optimizer_slot_count(config.optimizer));
-    store.check_space(values * sizeof(float) + kCheckpointMetadataBytes);
+    store.check_space(trainer->model().params().size() *
+                      (1 + optimizer_slot_count(config.optimizer)));
   });
   if (resume.checkpoint) {
     run_collectively(comm, kExitDataError,

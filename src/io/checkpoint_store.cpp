@@ -70,16 +70,16 @@ std::string CheckpointStore::file_name(std::uint64_t global_step) {
 }
 
 void CheckpointStore::check_writable() const {
-  try {
-    check_output_writable((fs::path(dir_) / kLatestName).string(), "output.checkpoint_dir");
-  } catch (const IoError& e) {
-    const std::string why = e.what();
+  const std::string problem = output_write_problem((fs::path(dir_) / kLatestName).string());
+  if (!problem.empty()) {
     throw IoError(dir_ + ": output.checkpoint_dir: cannot create or write this directory (" +
-                  why.substr(why.rfind(": ") + 2) + ")");
+                  problem + ")");
   }
 }
 
-void CheckpointStore::check_space(double bytes) const {
+void CheckpointStore::check_space(std::size_t stored_floats) const {
+  // The floats, plus room for the attributes, config text and HDF5 structure.
+  const double bytes = static_cast<double>(stored_floats) * sizeof(float) + 256.0 * 1024;
   struct statvfs fs_info {};
   if (::statvfs(dir_.c_str(), &fs_info) != 0) return;  // unknown: the write will tell
   const double free_bytes =

@@ -85,21 +85,25 @@ void OutputGuard::check_output(const std::string& path, const std::string& flag)
   if (is_sealed_checkpoint(target)) refuse("is a checkpoint" + link_note + hint);
 }
 
-void check_output_writable(const std::string& path, const std::string& flag) {
-  if (path.empty()) return;
+std::string output_write_problem(const std::string& path) {
   const std::string dir = parent_of(path);
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw IoError(flag + ": " + path + ": cannot create its directory: " + ec.message());
-  if (fs::is_directory(path, ec)) throw IoError(flag + ": " + path + ": is a directory");
+  if (ec) return "cannot create its directory: " + ec.message();
+  if (fs::is_directory(path, ec)) return "is a directory";
   const std::string probe =
       (fs::path(dir) / (".mnist_dp-probe-" + std::to_string(::getpid()))).string();
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    throw IoError(flag + ": " + path + ": cannot write in " + dir + ": " + std::strerror(errno));
-  }
+  if (fd < 0) return "cannot write in " + dir + ": " + std::strerror(errno);
   ::close(fd);
   ::unlink(probe.c_str());
+  return "";
+}
+
+void check_output_writable(const std::string& path, const std::string& flag) {
+  if (path.empty()) return;
+  const std::string problem = output_write_problem(path);
+  if (!problem.empty()) throw IoError(flag + ": " + path + ": " + problem);
 }
 
 }  // namespace mnist_dp

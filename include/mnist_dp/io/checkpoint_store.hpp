@@ -26,8 +26,9 @@ class CheckpointStore {
 
   // Creates the directory; throws IoError naming it when it cannot be written.
   void check_writable() const;
-  // Throws IoError unless the directory's file system has `bytes` free.
-  void check_space(double bytes) const;
+  // Throws IoError unless the directory's file system has room for one
+  // checkpoint storing `stored_floats` values (parameters and optimizer slots).
+  void check_space(std::size_t stored_floats) const;
   // Writes the checkpoint, repoints latest.h5 at it, then deletes older
   // checkpoints beyond the newest `keep`. Returns the new file's path.
   std::string save(const Checkpoint& checkpoint);

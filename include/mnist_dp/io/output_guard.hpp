@@ -40,9 +40,13 @@ class OutputGuard {
   std::vector<std::pair<std::string, std::string>> outputs_;  // canonical path, flag
 };
 
-// Fails early, before any work, if `path` cannot be written: its directory
-// cannot be created, it is a directory, or a probe file cannot be made beside
-// it. Throws IoError naming `flag` and the OS reason.
+// Why `path` cannot be written, or "" if it can: its directory cannot be
+// created (missing ones are created), it is a directory, or a probe file
+// cannot be made beside it.
+std::string output_write_problem(const std::string& path);
+
+// Fails early, before any work, if `path` cannot be written (nothing to check
+// when it is empty). Throws IoError "<flag>: <path>: <problem>".
 void check_output_writable(const std::string& path, const std::string& flag);
 
 }  // namespace mnist_dp
