@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "mnist_dp/config.hpp"
+#include "mnist_dp/config/config.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

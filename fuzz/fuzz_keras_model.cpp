@@ -7,7 +7,7 @@
 
 #include "fuzz_input_file.hpp"
 #include "mnist_dp/data/idx_reader.hpp"
-#include "mnist_dp/io/model_file.hpp"
+#include "mnist_dp/io/keras_model.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string path = write_fuzz_input("keras", data, size);

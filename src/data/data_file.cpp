@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "mnist_dp/io/input_file.hpp"
+#include "mnist_dp/core/input_file.hpp"
 
 namespace mnist_dp {
 

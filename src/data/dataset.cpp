@@ -60,21 +60,21 @@ Dataset slice_rows(const Dataset& data, std::size_t first, std::size_t count) {
 }
 
 // One file split into a training part (the first train_split rows) and a test part.
-DatasetPair load_digits(const DataConfig& config) {
-  const std::string path = find_file(config.dir, "digits.csv");
+DatasetPair load_digits(const DataSettings& settings) {
+  const std::string path = find_file(settings.dir, "digits.csv");
   const Dataset all = read_digits_csv(path);
-  if (config.train_split >= all.count) {
+  if (settings.train_split >= all.count) {
     throw DataError(path + ": has " + std::to_string(all.count) + " rows, so data.train_split " +
-                    std::to_string(config.train_split) + " leaves no test rows");
+                    std::to_string(settings.train_split) + " leaves no test rows");
   }
   auto limited = [](std::size_t available, std::size_t limit) {
     return limit ? std::min(limit, available) : available;
   };
   DatasetPair pair;
   pair.num_classes = kClasses;
-  pair.train = slice_rows(all, 0, limited(config.train_split, config.train_limit));
-  pair.test = slice_rows(all, config.train_split,
-                         limited(all.count - config.train_split, config.test_limit));
+  pair.train = slice_rows(all, 0, limited(settings.train_split, settings.train_limit));
+  pair.test = slice_rows(all, settings.train_split,
+                         limited(all.count - settings.train_split, settings.test_limit));
   return pair;
 }
 
@@ -87,22 +87,22 @@ void copy_row(const Dataset& data, std::size_t index, float* dst, std::uint8_t* 
 
 }  // namespace
 
-std::vector<std::string> dataset_files(const DataConfig& config) {
-  if (config.dataset == "digits8x8") return {find_file(config.dir, "digits.csv")};
+std::vector<std::string> dataset_files(const DataSettings& settings) {
+  if (settings.kind == DatasetKind::kDigits8x8) return {find_file(settings.dir, "digits.csv")};
   std::vector<std::string> files;
   for (const char* prefix : {"train", "t10k"}) {
     for (const char* kind : {"-images-idx3-ubyte", "-labels-idx1-ubyte"})
-      files.push_back(find_file(config.dir, std::string(prefix) + kind));
+      files.push_back(find_file(settings.dir, std::string(prefix) + kind));
   }
   return files;
 }
 
-DatasetPair load_datasets(const DataConfig& config) {
-  if (config.dataset == "digits8x8") return load_digits(config);
+DatasetPair load_datasets(const DataSettings& settings) {
+  if (settings.kind == DatasetKind::kDigits8x8) return load_digits(settings);
   DatasetPair pair;
   pair.num_classes = kClasses;
-  pair.train = load_idx_pair(config.dir, "train", config.train_limit);
-  pair.test = load_idx_pair(config.dir, "t10k", config.test_limit);
+  pair.train = load_idx_pair(settings.dir, "train", settings.train_limit);
+  pair.test = load_idx_pair(settings.dir, "t10k", settings.test_limit);
   return pair;
 }
 

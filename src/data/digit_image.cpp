@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "mnist_dp/data/idx_reader.hpp"
-#include "mnist_dp/io/input_file.hpp"
+#include "mnist_dp/core/input_file.hpp"
 
 namespace mnist_dp {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "mnist_dp/rng.hpp"
+#include "mnist_dp/core/rng.hpp"
 
 namespace mnist_dp {
 

@@ -8,7 +8,7 @@
 #include "hdf5_helpers.hpp"
 #include "mnist_dp/data/idx_reader.hpp"
 #include "mnist_dp/io/file_seal.hpp"
-#include "mnist_dp/io/input_file.hpp"
+#include "mnist_dp/core/input_file.hpp"
 
 namespace mnist_dp {
 namespace {

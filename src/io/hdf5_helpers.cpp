@@ -1,15 +1,12 @@
 // HDF5 helper implementations: typed attributes, datasets, atomic file writes.
 #include "hdf5_helpers.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "mnist_dp/io/atomic_file.hpp"
 #include "mnist_dp/io/file_seal.hpp"
-#include "mnist_dp/io/input_file.hpp"
+#include "mnist_dp/core/input_file.hpp"
 
 namespace mnist_dp::hdf5 {
 
@@ -174,24 +171,6 @@ Handle open_for_reading(const std::string& path) {
   Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.ok()) throw Failure("cannot open as HDF5");
   return file;
-}
-
-void check_parse_survives(const std::function<void()>& parse) {
-  const pid_t child = fork();
-  if (child < 0) throw Failure("cannot fork to check the file");
-  if (child == 0) {
-    try {
-      parse();
-    } catch (...) {
-    }
-    _exit(0);
-  }
-  int status = 0;
-  if (waitpid(child, &status, 0) != child) throw Failure("cannot wait for the file check");
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
-  const std::string how = WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
-                                              : "exit " + std::to_string(WEXITSTATUS(status));
-  throw Failure("corrupt HDF5 file: the HDF5 library crashed reading it (" + how + ")");
 }
 
 Handle open_image_for_reading(std::span<const std::byte> image) {

@@ -69,11 +69,6 @@ void write_hdf5_file(const std::string& path, const std::string& what,
 // ---- reading ----
 // Opens an existing HDF5 file read-only; Failure if it is not one.
 Handle open_for_reading(const std::string& path);
-// Runs `parse` in a forked child process first and returns once it finished
-// normally (by returning or throwing); Failure if it crashed. HDF5 1.10 can
-// crash on corrupt files (fuzz/crashes/), and files without our seal, such as
-// Keras models, reach its parser unchecked. Only for single-process tools.
-void check_parse_survives(const std::function<void()>& parse);
 // Opens a whole HDF5 file held in memory (HDF5 copies it) read-only.
 Handle open_image_for_reading(std::span<const std::byte> image);
 // String attributes, fixed-length or (when allowed) variable-length.

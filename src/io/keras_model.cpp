@@ -2,11 +2,13 @@
 // back (ours or Keras' own), and loading either a model or a checkpoint.
 #include <string_view>
 
+#include "crash_guard.hpp"
 #include "hdf5_helpers.hpp"
-#include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/config/config.hpp"
+#include "mnist_dp/core/errors.hpp"
 #include "mnist_dp/io/checkpoint.hpp"
 #include "mnist_dp/io/checkpoint_store.hpp"
-#include "mnist_dp/io/model_file.hpp"
+#include "mnist_dp/io/keras_model.hpp"
 
 namespace mnist_dp {
 namespace {
@@ -25,10 +27,10 @@ Handle open_group(hid_t parent, const std::string& name) {
 
 // Model output must be a softmax: the last Dense's activation, or an
 // Activation layer right after it.
-void require_softmax_output(const ModelConfig& config) {
+void require_softmax_output(const ModelSpec& config) {
   const auto& layers = config.layers;
   for (std::size_t i = layers.size(); i-- > 0;) {
-    if (layers[i].type == LayerType::kDropout) continue;
+    if (layers[i].kind == LayerKind::kDropout) continue;
     if (layers[i].activation == Activation::kSoftmax) return;
     break;
   }
@@ -47,7 +49,7 @@ void write_contents(hid_t file, const ModelFile& model, const std::vector<ParamT
   for (std::size_t i = 0; i < names.size(); ++i) {
     Handle layer = make_group(weights.get(), names[i]);
     std::vector<std::string> weight_names;
-    if (model.config.layers[i].type == LayerType::kDense) {
+    if (model.config.layers[i].kind == LayerKind::kDense) {
       Handle inner = make_group(layer.get(), names[i]);
       for (const char* kind : {"kernel", "bias"}) {
         const ParamTensor& t = tensors.at(tensor++);
@@ -70,8 +72,8 @@ ModelFile read_contents(hid_t file, const std::string& path) {
   Handle weights = open_group(file, "model_weights");
   std::size_t in = m.input_size;
   std::vector<std::size_t> units;  // of each Dense, in order
-  for (const LayerConfig& l : m.config.layers) {
-    if (l.type == LayerType::kDense) units.push_back(l.units);
+  for (const LayerSpec& l : m.config.layers) {
+    if (l.kind == LayerKind::kDense) units.push_back(l.units);
   }
   std::size_t dense = 0;
   for (const std::string& name : read_strings_attr(weights.get(), "layer_names")) {
@@ -121,8 +123,9 @@ ModelFile read_keras_model_in_process(const std::string& path) {
 
 ModelFile read_keras_model(const std::string& path) {
   try {
-    check_parse_survives([&] { read_keras_model_in_process(path); });
-  } catch (const Failure& e) {
+    check_parse_survives([&] { read_keras_model_in_process(path); },
+                         "corrupt HDF5 file: the HDF5 library crashed reading it");
+  } catch (const std::runtime_error& e) {
     throw DataError(path + ": " + e.what());
   }
   return read_keras_model_in_process(path);

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mnist_dp/data/idx_reader.hpp"
-#include "mnist_dp/io/model_file.hpp"
+#include "mnist_dp/io/keras_model.hpp"
 
 namespace mnist_dp {
 namespace {
@@ -31,21 +31,21 @@ json l2_regularizer(float l2) {
 
 }  // namespace
 
-std::vector<std::string> keras_layer_names(const ModelConfig& config) {
+std::vector<std::string> keras_layer_names(const ModelSpec& config) {
   std::size_t dense = 0, dropout = 0, activation = 0;
   auto next = [](const char* base, std::size_t& count) {
     return count++ ? std::string(base) + "_" + std::to_string(count - 1) : std::string(base);
   };
   std::vector<std::string> names;
-  for (const LayerConfig& l : config.layers) {
-    switch (l.type) {
-      case LayerType::kDense:
+  for (const LayerSpec& l : config.layers) {
+    switch (l.kind) {
+      case LayerKind::kDense:
         names.push_back(next("dense", dense));
         break;
-      case LayerType::kDropout:
+      case LayerKind::kDropout:
         names.push_back(next("dropout", dropout));
         break;
-      case LayerType::kActivation:
+      case LayerKind::kActivation:
         names.push_back(next("activation", activation));
         break;
     }
@@ -53,7 +53,7 @@ std::vector<std::string> keras_layer_names(const ModelConfig& config) {
   return names;
 }
 
-std::string keras_model_config(const ModelConfig& config, std::size_t input_size) {
+std::string keras_model_config(const ModelSpec& config, std::size_t input_size) {
   json layers = json::array();
   layers.push_back({{"class_name", "InputLayer"},
                     {"config",
@@ -64,9 +64,9 @@ std::string keras_model_config(const ModelConfig& config, std::size_t input_size
                       {"name", "dense_input"}}}});
   const std::vector<std::string> names = keras_layer_names(config);
   for (std::size_t i = 0; i < config.layers.size(); ++i) {
-    const LayerConfig& l = config.layers[i];
-    switch (l.type) {
-      case LayerType::kDense:
+    const LayerSpec& l = config.layers[i];
+    switch (l.kind) {
+      case LayerKind::kDense:
         layers.push_back(
             {{"class_name", "Dense"},
              {"config",
@@ -85,7 +85,7 @@ std::string keras_model_config(const ModelConfig& config, std::size_t input_size
                {"kernel_constraint", nullptr},
                {"bias_constraint", nullptr}}}});
         break;
-      case LayerType::kDropout:
+      case LayerKind::kDropout:
         layers.push_back({{"class_name", "Dropout"},
                           {"config",
                            {{"name", names[i]},
@@ -95,7 +95,7 @@ std::string keras_model_config(const ModelConfig& config, std::size_t input_size
                             {"noise_shape", nullptr},
                             {"seed", nullptr}}}});
         break;
-      case LayerType::kActivation:
+      case LayerKind::kActivation:
         layers.push_back({{"class_name", "Activation"},
                           {"config",
                            {{"name", names[i]},
@@ -110,7 +110,7 @@ std::string keras_model_config(const ModelConfig& config, std::size_t input_size
   return model.dump();
 }
 
-ModelConfig parse_keras_model_config(const std::string& text, const std::string& source,
+ModelSpec parse_keras_model_config(const std::string& text, const std::string& source,
                                      std::size_t& input_size) {
   json model;
   try {
@@ -127,7 +127,7 @@ ModelConfig parse_keras_model_config(const std::string& text, const std::string&
   const json inner = model.value("config", json());
   const json layers = inner.is_object() ? inner.value("layers", json()) : inner;
   if (!layers.is_array()) fail(source, "no layer list");
-  ModelConfig config;
+  ModelSpec config;
   input_size = 0;
   auto read_input_shape = [&](const json& c) {
     for (const char* key : {"batch_input_shape", "batch_shape"}) {
@@ -140,7 +140,7 @@ ModelConfig parse_keras_model_config(const std::string& text, const std::string&
     for (const json& layer : layers) {
       const std::string kind = layer.at("class_name").get<std::string>();
       const json& c = layer.at("config");
-      LayerConfig l;
+      LayerSpec l;
       auto activation = [&] {
         const std::string name = c.at("activation").get<std::string>();
         if (!parse_activation(name, l.activation))
@@ -152,7 +152,7 @@ ModelConfig parse_keras_model_config(const std::string& text, const std::string&
       }
       if (kind == "Dense") {
         read_input_shape(c);
-        l.type = LayerType::kDense;
+        l.kind = LayerKind::kDense;
         l.units = c.at("units").get<std::size_t>();
         activation();
         if (!c.value("use_bias", true)) fail(source, "Dense layers without bias are not supported");
@@ -163,10 +163,10 @@ ModelConfig parse_keras_model_config(const std::string& text, const std::string&
           }
         }
       } else if (kind == "Dropout") {
-        l.type = LayerType::kDropout;
+        l.kind = LayerKind::kDropout;
         l.rate = c.at("rate").get<float>();
       } else if (kind == "Activation") {
-        l.type = LayerType::kActivation;
+        l.kind = LayerKind::kActivation;
         activation();
       } else {
         fail(source, "layer class '" + kind + "' is not supported (Dense, Dropout, Activation)");

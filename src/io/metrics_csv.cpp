@@ -1,21 +1,10 @@
-// The Keras-style epoch line and the metrics CSV, written atomically.
+// The metrics CSV, written atomically.
 #include <cstdio>
 
 #include "mnist_dp/io/atomic_file.hpp"
-#include "mnist_dp/io/metrics.hpp"
+#include "mnist_dp/io/metrics_csv.hpp"
 
 namespace mnist_dp {
-
-std::string format_epoch_line(const EpochMetrics& m, std::uint64_t total_epochs) {
-  char line[256];
-  std::snprintf(line, sizeof line,
-                "Epoch %llu/%llu - %.2fs - loss: %.4f - accuracy: %.4f - val_loss: %.4f - "
-                "val_accuracy: %.4f",
-                static_cast<unsigned long long>(m.epoch),
-                static_cast<unsigned long long>(total_epochs), m.train_seconds + m.eval_seconds,
-                m.loss, m.accuracy, m.val_loss, m.val_accuracy);
-  return line;
-}
 
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& history) {
   std::string text = "epoch,loss,accuracy,val_loss,val_accuracy,train_seconds,eval_seconds\n";

@@ -3,6 +3,7 @@
 #include "mnist_dp/optim/optimizer.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
 namespace mnist_dp {
 
@@ -22,7 +23,7 @@ namespace {
 // p -= lr * sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps).
 class Adam final : public Optimizer {
  public:
-  Adam(const OptimizerConfig& c, std::size_t size) : Optimizer("adam", size, {"m", "v"}), c_(c) {}
+  Adam(const OptimizerSettings& c, std::size_t size) : Optimizer("adam", size, {"m", "v"}), c_(c) {}
 
  protected:
   void update(std::span<float> params, std::span<const float> grads,
@@ -45,14 +46,14 @@ class Adam final : public Optimizer {
   }
 
  private:
-  OptimizerConfig c_;
+  OptimizerSettings c_;
 };
 
 // velocity = momentum * velocity - lr * g; p += velocity
 // (Nesterov: p += momentum * velocity - lr * g).
 class Sgd final : public Optimizer {
  public:
-  Sgd(const OptimizerConfig& c, std::size_t size) : Optimizer("sgd", size, {"velocity"}), c_(c) {}
+  Sgd(const OptimizerSettings& c, std::size_t size) : Optimizer("sgd", size, {"velocity"}), c_(c) {}
 
  protected:
   void update(std::span<float> params, std::span<const float> grads,
@@ -70,13 +71,13 @@ class Sgd final : public Optimizer {
   }
 
  private:
-  OptimizerConfig c_;
+  OptimizerSettings c_;
 };
 
 // v = rho v + (1-rho) g^2; p -= lr g / (sqrt(v) + eps).
 class RmsProp final : public Optimizer {
  public:
-  RmsProp(const OptimizerConfig& c, std::size_t size)
+  RmsProp(const OptimizerSettings& c, std::size_t size)
       : Optimizer("rmsprop", size, {"rms"}), c_(c) {}
 
  protected:
@@ -96,16 +97,21 @@ class RmsProp final : public Optimizer {
   }
 
  private:
-  OptimizerConfig c_;
+  OptimizerSettings c_;
 };
 
 }  // namespace
 
-std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& config, std::size_t size) {
-  if (config.name == "adam") return std::make_unique<Adam>(config, size);
-  if (config.name == "sgd") return std::make_unique<Sgd>(config, size);
-  if (config.name == "rmsprop") return std::make_unique<RmsProp>(config, size);
-  throw ConfigError("optimizer.name: unknown optimizer '" + config.name + "'");
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& settings, std::size_t size) {
+  switch (settings.kind) {
+    case OptimizerKind::kAdam:
+      return std::make_unique<Adam>(settings, size);
+    case OptimizerKind::kSgd:
+      return std::make_unique<Sgd>(settings, size);
+    case OptimizerKind::kRmsprop:
+      return std::make_unique<RmsProp>(settings, size);
+  }
+  throw std::invalid_argument("make_optimizer: unknown optimizer kind");
 }
 
 }  // namespace mnist_dp

@@ -1,6 +1,6 @@
 // Config loading: the shipped config, the YAML round trip, --set overrides,
 // and rejection of bad keys and values with the key named in the message.
-#include "mnist_dp/config.hpp"
+#include "mnist_dp/config/config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -31,7 +31,7 @@ TEST(Config, ShippedMlp512IsTheKerasTutorialNetwork) {
   EXPECT_EQ(c.model.layers[0].activation, Activation::kRelu);
   EXPECT_FLOAT_EQ(c.model.layers[1].rate, 0.2f);
   EXPECT_EQ(c.model.layers[4].activation, Activation::kSoftmax);
-  EXPECT_EQ(c.optimizer.name, "adam");
+  EXPECT_EQ(c.optimizer.kind, OptimizerKind::kAdam);
   EXPECT_DOUBLE_EQ(c.optimizer.epsilon, 1e-7);
   EXPECT_EQ(c.training.batch_size, 128u);
   EXPECT_EQ(c.training.epochs, 20u);
@@ -56,11 +56,11 @@ TEST(Config, EveryShippedConfigLoadsAndRoundTrips) {
 
 TEST(Config, Digits8x8RecipeHasL2AndSplit) {
   const Config c = load_config_file(kConfigDir + "/digits8x8.yaml");
-  EXPECT_EQ(c.data.dataset, "digits8x8");
+  EXPECT_EQ(c.data.kind, DatasetKind::kDigits8x8);
   EXPECT_EQ(c.data.train_split, 1000u);
-  EXPECT_EQ(c.optimizer.name, "sgd");
+  EXPECT_EQ(c.optimizer.kind, OptimizerKind::kSgd);
   EXPECT_DOUBLE_EQ(c.optimizer.momentum, 0.9);
-  for (const LayerConfig& l : c.model.layers) {
+  for (const LayerSpec& l : c.model.layers) {
     EXPECT_FLOAT_EQ(l.kernel_l2, 1e-4f);
     EXPECT_FLOAT_EQ(l.bias_l2, 1e-4f);
   }
@@ -80,7 +80,7 @@ TEST(Config, ScheduleKeysParse) {
           "final_learning_rate: 1.0e-5}}\n",
       "t");
   EXPECT_EQ(c.optimizer.base_batch_size, 128u);
-  EXPECT_EQ(c.optimizer.schedule.type, "cosine");
+  EXPECT_EQ(c.optimizer.schedule.kind, ScheduleKind::kCosine);
   EXPECT_DOUBLE_EQ(c.optimizer.schedule.warmup_epochs, 0.5);
   EXPECT_DOUBLE_EQ(c.optimizer.schedule.final_learning_rate, 1e-5);
 }

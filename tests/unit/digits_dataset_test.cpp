@@ -53,8 +53,8 @@ TEST(DigitsCsv, ReadsGzipAndSplitsFirstRowsForTraining) {
   ASSERT_NE(f, nullptr);
   gzwrite(f, text.data(), static_cast<unsigned>(text.size()));
   gzclose(f);
-  DataConfig config;
-  config.dataset = "digits8x8";
+  DataSettings config;
+  config.kind = DatasetKind::kDigits8x8;
   config.dir = dir.path();
   config.train_split = 10;
   const DatasetPair pair = load_datasets(config);
@@ -72,8 +72,8 @@ TEST(DigitsCsv, ReadsGzipAndSplitsFirstRowsForTraining) {
 TEST(DigitsCsv, SplitLeavingNoTestRowsIsRejected) {
   TempDir dir;
   write_file(dir.file("digits.csv"), digits_csv(5));
-  DataConfig config;
-  config.dataset = "digits8x8";
+  DataSettings config;
+  config.kind = DatasetKind::kDigits8x8;
   config.dir = dir.path();
   config.train_split = 5;
   EXPECT_NE(error_of([&] { load_datasets(config); }).find("leaves no test rows"),
@@ -113,8 +113,8 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& test) { return std::string(test.param.name); });
 
 TEST(DigitsCsv, MissingFileIsNamed) {
-  DataConfig config;
-  config.dataset = "digits8x8";
+  DataSettings config;
+  config.kind = DatasetKind::kDigits8x8;
   config.dir = "/nonexistent-digits";
   EXPECT_NE(
       error_of([&] { load_datasets(config); }).find("/nonexistent-digits/digits.csv: no such file"),
@@ -134,8 +134,8 @@ TEST(FashionMnist, LoadsFromItsDirectoryLikeMnist) {
     write_file(dir.file(std::string(prefix) + "-labels-idx1-ubyte"),
                be32(0x801) + be32(2) + std::string("\x09\x03", 2));
   }
-  DataConfig config;
-  config.dataset = "fashion-mnist";
+  DataSettings config;
+  config.kind = DatasetKind::kFashionMnist;
   config.dir = dir.path();
   const DatasetPair pair = load_datasets(config);
   EXPECT_EQ(pair.train.count, 2u);

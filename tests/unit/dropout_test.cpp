@@ -1,6 +1,6 @@
 // Dropout: masks depend only on (seed, step, global position, layer), the
 // kept fraction matches the rate, and inference is the identity.
-#include "mnist_dp/layers/dropout.hpp"
+#include "mnist_dp/nn/dropout.hpp"
 
 #include <gtest/gtest.h>
 

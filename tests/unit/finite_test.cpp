@@ -1,5 +1,5 @@
 // all_finite, the divergence guard on gradients and checkpointed state.
-#include "mnist_dp/finite.hpp"
+#include "mnist_dp/core/finite.hpp"
 
 #include <gtest/gtest.h>
 

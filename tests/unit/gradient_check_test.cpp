@@ -8,12 +8,12 @@
 #include <ostream>
 #include <vector>
 
-#include "mnist_dp/layers/activation.hpp"
-#include "mnist_dp/layers/dense.hpp"
-#include "mnist_dp/layers/dropout.hpp"
-#include "mnist_dp/layers/softmax_cross_entropy.hpp"
-#include "mnist_dp/model.hpp"
-#include "mnist_dp/rng.hpp"
+#include "mnist_dp/nn/activation.hpp"
+#include "mnist_dp/nn/dense.hpp"
+#include "mnist_dp/nn/dropout.hpp"
+#include "mnist_dp/nn/softmax_cross_entropy.hpp"
+#include "mnist_dp/nn/model.hpp"
+#include "mnist_dp/core/rng.hpp"
 
 namespace mnist_dp {
 namespace {
@@ -66,10 +66,10 @@ class DenseGradient : public ::testing::TestWithParam<DenseCase> {};
 TEST_P(DenseGradient, MatchesFiniteDifferences) {
   constexpr std::size_t kBatch = 3, kIn = 4, kUnits = 5;
   ParameterBuffer params;
-  LayerConfig config;
-  config.units = kUnits;
-  config.activation = GetParam().activation;
-  DenseLayer dense("dense", config, kIn, params);
+  DenseSettings settings;
+  settings.units = kUnits;
+  settings.activation = GetParam().activation;
+  DenseLayer dense("dense", settings, kIn, params);
   params.allocate();
   dense.initialize(7, 0);
   const auto bias = random_values(kUnits, 1, 0.5f);
@@ -160,12 +160,12 @@ TEST(SoftmaxCrossEntropy, StableForHugeLogitsAndCountsCorrect) {
 }
 
 TEST(ModelGradient, WholeStackWithDropoutMatchesFiniteDifferences) {
-  ModelConfig config;
-  config.layers = {{LayerType::kDense, 6, Activation::kTanh, 0},
-                   {LayerType::kDropout, 0, Activation::kLinear, 0.25f},
-                   {LayerType::kDense, 5, Activation::kLinear, 0},
-                   {LayerType::kActivation, 0, Activation::kSigmoid, 0},
-                   {LayerType::kDense, 3, Activation::kSoftmax, 0}};
+  ModelSpec config;
+  config.layers = {{LayerKind::kDense, 6, Activation::kTanh, 0},
+                   {LayerKind::kDropout, 0, Activation::kLinear, 0.25f},
+                   {LayerKind::kDense, 5, Activation::kLinear, 0},
+                   {LayerKind::kActivation, 0, Activation::kSigmoid, 0},
+                   {LayerKind::kDense, 3, Activation::kSoftmax, 0}};
   constexpr std::size_t kBatch = 4, kIn = 5;
   Model model(config, kIn, 3, kBatch);
   model.initialize(9);

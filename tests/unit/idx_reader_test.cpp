@@ -139,7 +139,7 @@ void write_mnist_dir(const TempDir& dir, std::uint32_t train, std::uint32_t trai
 TEST(Dataset, LoadsMixedRawAndGzipAndAppliesLimits) {
   TempDir dir;
   write_mnist_dir(dir, 8, 8);
-  DataConfig config;
+  DataSettings config;
   config.dir = dir.path();
   config.train_limit = 6;
   const DatasetPair d = load_datasets(config);
@@ -156,7 +156,7 @@ TEST(Dataset, LoadsMixedRawAndGzipAndAppliesLimits) {
 TEST(Dataset, CountMismatchNamesBothFiles) {
   TempDir dir;
   write_mnist_dir(dir, 8, 7);
-  DataConfig config;
+  DataSettings config;
   config.dir = dir.path();
   const std::string message = error_of([&] { load_datasets(config); });
   EXPECT_NE(message.find("7 labels but"), std::string::npos) << message;
@@ -166,7 +166,7 @@ TEST(Dataset, CountMismatchNamesBothFiles) {
 TEST(Dataset, WrongImageSizeIsRejected) {
   TempDir dir;
   write_mnist_dir(dir, 4, 4, 27);
-  DataConfig config;
+  DataSettings config;
   config.dir = dir.path();
   EXPECT_NE(error_of([&] { load_datasets(config); }).find("images are 27x27, expected 28x28"),
             std::string::npos);

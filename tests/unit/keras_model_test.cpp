@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "mnist_dp/data/idx_reader.hpp"
-#include "mnist_dp/io/model_file.hpp"
+#include "mnist_dp/io/keras_model.hpp"
 #include "test_support.hpp"
 
 namespace mnist_dp {
@@ -29,7 +29,7 @@ TEST(KerasModelConfig, MissingLayerListIsAnError) {
 
 TEST(KerasModelConfig, RegularizerWithoutConfigMeansNoPenalty) {
   std::size_t input_size = 0;
-  const ModelConfig m = parse_keras_model_config(
+  const ModelSpec m = parse_keras_model_config(
       R"({"class_name": "Sequential", "config": {"layers": [
            {"class_name": "Dense", "config": {"units": 10, "activation": "softmax",
             "batch_input_shape": [null, 64], "kernel_regularizer": {"class_name": "L2"}}}]}})",

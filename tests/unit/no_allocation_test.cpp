@@ -8,7 +8,7 @@
 #include <new>
 
 #include "mnist_dp/comm/local_communicator.hpp"
-#include "mnist_dp/trainer.hpp"
+#include "mnist_dp/train/trainer.hpp"
 
 namespace {
 std::atomic<long> allocations{0};
@@ -51,7 +51,7 @@ long allocations_of_run(std::size_t train_count) {
   LocalCommunicator comm;
   const long before = allocations.load();
   {
-    Trainer trainer(config, comm, data);
+    Trainer trainer(config, "", comm, data);
     trainer.run(TrainerHooks{});
   }
   return allocations.load() - before;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <vector>
 
 #include "mnist_dp/optim/regularization.hpp"
@@ -13,7 +14,7 @@ namespace mnist_dp {
 namespace {
 
 // Runs two steps with gradients 0.5 then -0.25 from p = 1; returns p after each.
-std::vector<float> two_steps(const OptimizerConfig& config) {
+std::vector<float> two_steps(const OptimizerSettings& config) {
   auto opt = make_optimizer(config, 1);
   std::vector<float> p{1.0f};
   std::vector<float> out;
@@ -28,15 +29,15 @@ std::vector<float> two_steps(const OptimizerConfig& config) {
 
 TEST(Optimizer, AdamMatchesKerasFormula) {
   // t=1: m=0.05, v=2.5e-4, lr_t=1e-3*sqrt(1-0.999)/(1-0.9); p=1-lr_t*m/(sqrt(v)+1e-7).
-  OptimizerConfig c;  // adam, lr 1e-3, beta 0.9/0.999, eps 1e-7
+  OptimizerSettings c;  // adam, lr 1e-3, beta 0.9/0.999, eps 1e-7
   const auto p = two_steps(c);
   EXPECT_NEAR(p[0], 0.9990000063245154, 1e-7);
   EXPECT_NEAR(p[1], 0.9987336707920792, 1e-7);
 }
 
 TEST(Optimizer, SgdMomentum) {
-  OptimizerConfig c;
-  c.name = "sgd";
+  OptimizerSettings c;
+  c.kind = OptimizerKind::kSgd;
   c.learning_rate = 0.1;
   c.momentum = 0.9;
   // v1 = -0.05, p = 0.95; v2 = 0.9*-0.05 + 0.025 = -0.02, p = 0.93.
@@ -46,8 +47,8 @@ TEST(Optimizer, SgdMomentum) {
 }
 
 TEST(Optimizer, SgdNesterov) {
-  OptimizerConfig c;
-  c.name = "sgd";
+  OptimizerSettings c;
+  c.kind = OptimizerKind::kSgd;
   c.learning_rate = 0.1;
   c.momentum = 0.9;
   c.nesterov = true;
@@ -58,8 +59,8 @@ TEST(Optimizer, SgdNesterov) {
 }
 
 TEST(Optimizer, PlainSgd) {
-  OptimizerConfig c;
-  c.name = "sgd";
+  OptimizerSettings c;
+  c.kind = OptimizerKind::kSgd;
   c.learning_rate = 0.1;
   const auto p = two_steps(c);
   EXPECT_NEAR(p[0], 0.95, 1e-7);
@@ -67,8 +68,8 @@ TEST(Optimizer, PlainSgd) {
 }
 
 TEST(Optimizer, RmsProp) {
-  OptimizerConfig c;
-  c.name = "rmsprop";
+  OptimizerSettings c;
+  c.kind = OptimizerKind::kRmsprop;
   c.learning_rate = 1e-3;
   c.rho = 0.9;
   // v1 = 0.025, p = 1 - 1e-3*0.5/(sqrt(0.025)+1e-7).
@@ -77,36 +78,49 @@ TEST(Optimizer, RmsProp) {
   EXPECT_NEAR(p[1], 0.9983121430318146, 1e-7);
 }
 
-TEST(Optimizer, UnknownNameIsRejected) {
-  OptimizerConfig c;
-  c.name = "adagrad";
-  EXPECT_THROW(make_optimizer(c, 1), ConfigError);
+TEST(Optimizer, UnknownKindIsRejected) {
+  OptimizerSettings c;
+  c.kind = static_cast<OptimizerKind>(99);
+  EXPECT_THROW(make_optimizer(c, 1), std::invalid_argument);
 }
 
 TEST(Optimizer, StepUsesTheGivenLearningRate) {
-  OptimizerConfig c;
-  c.name = "sgd";
+  OptimizerSettings c;
+  c.kind = OptimizerKind::kSgd;
   auto opt = make_optimizer(c, 1);
   std::vector<float> p{1.0f}, g{0.5f};
   opt->step(p, g, 0.2);  // p = 1 - 0.2 * 0.5
   EXPECT_NEAR(p[0], 0.9, 1e-7);
 }
 
+// A learning rate and its schedule, as the config gives them.
+struct ScheduleCase {
+  double learning_rate = 1e-3;
+  std::size_t base_batch_size = 0;
+  ScheduleSettings schedule;
+};
+
+LearningRateSchedule make_schedule(const ScheduleCase& c, std::size_t batch_size,
+                                   std::size_t steps_per_epoch, std::size_t epochs) {
+  return LearningRateSchedule(c.schedule, c.learning_rate, {c.base_batch_size, batch_size},
+                              steps_per_epoch, epochs);
+}
+
 TEST(Schedule, ConstantWithLinearBatchScaling) {
-  OptimizerConfig c;
+  ScheduleCase c;
   c.learning_rate = 0.001;
   c.base_batch_size = 128;
-  const LearningRateSchedule s(c, 1024, 58, 20);  // 1024 / 128 = 8x
+  const LearningRateSchedule s = make_schedule(c, 1024, 58, 20);  // 1024 / 128 = 8x
   EXPECT_DOUBLE_EQ(s.peak(), 0.008);
   EXPECT_DOUBLE_EQ(s.at(0), 0.008);
   EXPECT_DOUBLE_EQ(s.at(1000), 0.008);
 }
 
 TEST(Schedule, WarmupRampsLinearlyToThePeak) {
-  OptimizerConfig c;
+  ScheduleCase c;
   c.learning_rate = 0.1;
   c.schedule.warmup_epochs = 2;  // 2 epochs of 5 steps: 10 warmup steps
-  const LearningRateSchedule s(c, 100, 5, 10);
+  const LearningRateSchedule s = make_schedule(c, 100, 5, 10);
   EXPECT_DOUBLE_EQ(s.at(0), 0.01);
   EXPECT_DOUBLE_EQ(s.at(4), 0.05);
   EXPECT_DOUBLE_EQ(s.at(9), 0.1);
@@ -114,24 +128,24 @@ TEST(Schedule, WarmupRampsLinearlyToThePeak) {
 }
 
 TEST(Schedule, StepDropsEveryFewEpochs) {
-  OptimizerConfig c;
+  ScheduleCase c;
   c.learning_rate = 1.0;
-  c.schedule.type = "step";
+  c.schedule.kind = ScheduleKind::kStep;
   c.schedule.drop_every_epochs = 2;
   c.schedule.drop_factor = 0.5;
-  const LearningRateSchedule s(c, 100, 10, 10);
+  const LearningRateSchedule s = make_schedule(c, 100, 10, 10);
   EXPECT_DOUBLE_EQ(s.at(19), 1.0);   // epoch 2
   EXPECT_DOUBLE_EQ(s.at(20), 0.5);   // epoch 3
   EXPECT_DOUBLE_EQ(s.at(45), 0.25);  // epoch 5
 }
 
 TEST(Schedule, CosineDecaysFromPeakToFinal) {
-  OptimizerConfig c;
+  ScheduleCase c;
   c.learning_rate = 1.0;
-  c.schedule.type = "cosine";
+  c.schedule.kind = ScheduleKind::kCosine;
   c.schedule.final_learning_rate = 0.2;
   c.schedule.warmup_epochs = 1;
-  const LearningRateSchedule s(c, 100, 10, 5);  // 10 warmup steps, 40 decay steps
+  const LearningRateSchedule s = make_schedule(c, 100, 10, 5);  // 10 warmup steps, 40 decay steps
   EXPECT_DOUBLE_EQ(s.at(10), 1.0);
   EXPECT_NEAR(s.at(30), 0.6, 1e-12);  // half way: 0.2 + 0.8 * 0.5
   EXPECT_NEAR(s.at(50), 0.2, 1e-12);

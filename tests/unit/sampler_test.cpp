@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "mnist_dp/rng.hpp"
+#include "mnist_dp/core/rng.hpp"
 
 namespace mnist_dp {
 namespace {

@@ -9,35 +9,9 @@
 #include <string>
 
 #include "mnist_dp/comm/communicator.hpp"
+#include "mnist_dp/core/errors.hpp"
 
 namespace mnist_dp {
-
-// Process exit codes, documented in the README.
-enum ExitCode : int {
-  kExitOk = 0,
-  kExitRuntimeError = 1,  // I/O failure, unexpected error
-  kExitUsage = 2,         // bad CLI flag, config key or value
-  kExitDataError = 3,     // missing or corrupt data or checkpoint file
-  kExitDiverged = 4,      // non-finite loss, gradient or parameters
-  kExitStopped = 5,       // stopped by SIGTERM/SIGINT after writing a checkpoint
-  kExitStalled = 6,       // a rank did not reach a collective in time (watchdog)
-};
-
-// Thrown on every rank once the ranks agreed that the run must stop. The
-// message has already been printed by one rank.
-class RunFailure : public std::runtime_error {
- public:
-  explicit RunFailure(int exit_code) : std::runtime_error("run failed"), exit_code_(exit_code) {}
-  int exit_code() const { return exit_code_; }
-
- private:
-  int exit_code_;
-};
-
-// What a failed allocation reports; the memory estimate refuses the known
-// cases before training, so this is the last line of defence.
-inline constexpr const char* kOutOfMemoryMessage =
-    "out of memory: an allocation failed (use a smaller model or batch, or fewer ranks per node)";
 
 struct LocalError {
   std::string message;

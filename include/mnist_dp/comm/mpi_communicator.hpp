@@ -1,5 +1,5 @@
-// The MPI communicator over MPI_COMM_WORLD. Its source file is the only one
-// that includes <mpi.h>. Constructing it initialises MPI; destroying finalises.
+// The MPI communicator over MPI_COMM_WORLD. Only its sources (comm/) include
+// <mpi.h>. Constructing it initialises MPI; destroying finalises.
 // Its collectives are watched: see set_collective_timeout.
 #pragma once
 
@@ -9,6 +9,8 @@
 #include "mnist_dp/comm/communicator.hpp"
 
 namespace mnist_dp {
+
+class MpiWatchdog;
 
 class MpiCommunicator final : public Communicator {
  public:
@@ -45,8 +47,7 @@ class MpiCommunicator final : public Communicator {
   // Reduce-scatter scratch, sized once.
   std::vector<float> incoming_;
   std::vector<float> running_sum_;
-  class Watchdog;
-  std::unique_ptr<Watchdog> watchdog_;
+  std::unique_ptr<MpiWatchdog> watchdog_;
 };
 
 }  // namespace mnist_dp

@@ -8,10 +8,22 @@
 #include <string>
 #include <vector>
 
-#include "mnist_dp/config.hpp"
-#include "mnist_dp/tensor.hpp"
+#include "mnist_dp/core/tensor.hpp"
 
 namespace mnist_dp {
+
+// MNIST and Fashion-MNIST: four IDX files (train/t10k images and labels, raw
+// or .gz). Digits8x8: one digits.csv split into training and test rows.
+enum class DatasetKind { kMnist, kFashionMnist, kDigits8x8 };
+
+// Which dataset to load, where from, and how much of it.
+struct DataSettings {
+  DatasetKind kind = DatasetKind::kMnist;
+  std::string dir = "data/mnist";
+  std::size_t train_split = 0;  // digits8x8: the first N rows train, the rest test
+  std::size_t train_limit = 0;  // use only the first N training images (0: all)
+  std::size_t test_limit = 0;   // use only the first N test images (0: all)
+};
 
 struct Dataset {
   std::size_t count = 0;
@@ -27,11 +39,11 @@ struct DatasetPair {
   std::size_t num_classes = 10;
 };
 
-// Loads the dataset named in the config from its directory, applying the
-// configured limits. Throws DataError naming the file on any problem.
-DatasetPair load_datasets(const DataConfig& config);
-// The files load_datasets reads for this config.
-std::vector<std::string> dataset_files(const DataConfig& config);
+// Loads the dataset from its directory, applying the limits. Throws
+// DataError naming the file on any problem.
+DatasetPair load_datasets(const DataSettings& settings);
+// The files load_datasets reads for these settings.
+std::vector<std::string> dataset_files(const DataSettings& settings);
 
 // Copies rows `indices` of data into out (scaled to floats) and their labels.
 void gather_batch(const Dataset& data, std::span<const std::uint32_t> indices, MatrixView out,

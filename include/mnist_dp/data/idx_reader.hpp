@@ -8,13 +8,9 @@
 #include <string>
 #include <vector>
 
-namespace mnist_dp {
+#include "mnist_dp/core/errors.hpp"
 
-// A missing, unreadable or malformed data file; the message names it.
-class DataError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+namespace mnist_dp {
 
 struct IdxImages {
   std::size_t count = 0;

@@ -10,14 +10,9 @@
 #include <stdexcept>
 #include <string>
 
-namespace mnist_dp {
+#include "mnist_dp/core/errors.hpp"
 
-// An operating-system I/O failure; the message names the file and gives the
-// OS reason ("No space left on device").
-class IoError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+namespace mnist_dp {
 
 // Writes `bytes` to `path` atomically, creating missing parent directories. `what` names the kind
 // of file in the error: "<path>: cannot write <what>: <reason>". Throws IoError.

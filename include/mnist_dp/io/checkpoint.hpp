@@ -17,36 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "mnist_dp/io/metrics.hpp"
-#include "mnist_dp/params.hpp"
+#include "mnist_dp/train/training_state.hpp"
 
 namespace mnist_dp {
-
-struct NamedArray {
-  std::string name;
-  std::vector<float> values;
-};
-
-struct TrainingProgress {
-  std::uint64_t epoch = 0;          // epochs fully completed
-  std::uint64_t step_in_epoch = 0;  // steps completed of epoch `epoch` (0-based)
-  std::uint64_t global_step = 0;    // optimizer steps taken in the whole run
-  double loss_sum = 0;              // train sums so far in the current epoch
-  double correct = 0;
-  double seen = 0;
-  std::vector<EpochMetrics> history;
-};
-
-struct Checkpoint {
-  std::string config_yaml;
-  std::uint64_t seed = 0;
-  TrainingProgress progress;
-  std::vector<ParamTensor> tensors;  // layout of `params`
-  std::vector<float> params;
-  std::string optimizer_name;
-  std::uint64_t optimizer_iterations = 0;
-  std::vector<NamedArray> optimizer_slots;
-};
 
 // Writes to "<path>.tmp", fsyncs, renames over path. Throws std::runtime_error.
 void write_checkpoint(const std::string& path, const Checkpoint& checkpoint);

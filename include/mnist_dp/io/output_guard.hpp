@@ -9,13 +9,9 @@
 #include <string>
 #include <vector>
 
-namespace mnist_dp {
+#include "mnist_dp/core/errors.hpp"
 
-// A path that must not be written; the message names the flag or key and why.
-class OutputRefused : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+namespace mnist_dp {
 
 // Whether `dir` holds checkpoints or is a run's checkpoint directory: a
 // latest.h5 entry, a ckpt-<step>.h5 file, or the run lock file.

@@ -9,9 +9,22 @@
 #include <string>
 #include <vector>
 
-#include "mnist_dp/config.hpp"
-
 namespace mnist_dp {
+
+enum class OptimizerKind { kAdam, kSgd, kRmsprop };
+
+// The update rule and its hyper-parameters (Keras' names and defaults); each
+// field applies to the kinds named beside it.
+struct OptimizerSettings {
+  OptimizerKind kind = OptimizerKind::kAdam;
+  double learning_rate = 1e-3;
+  double beta_1 = 0.9;    // adam
+  double beta_2 = 0.999;  // adam
+  double epsilon = 1e-7;  // adam, rmsprop
+  double rho = 0.9;       // rmsprop
+  double momentum = 0.0;  // sgd
+  bool nesterov = false;  // sgd
+};
 
 class Optimizer {
  public:
@@ -41,7 +54,7 @@ class Optimizer {
   std::uint64_t iterations_ = 0;
 };
 
-// Adam, SGD (momentum, Nesterov) or RMSprop as named in the config.
-std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& config, std::size_t size);
+// Adam, SGD (momentum, Nesterov) or RMSprop, for `size` parameters.
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& settings, std::size_t size);
 
 }  // namespace mnist_dp

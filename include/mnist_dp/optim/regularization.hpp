@@ -2,7 +2,7 @@
 // coefficient c adds c * sum(w^2) to the loss and 2 c w to its gradient.
 #pragma once
 
-#include "mnist_dp/params.hpp"
+#include "mnist_dp/nn/params.hpp"
 
 namespace mnist_dp {
 

@@ -7,14 +7,29 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "mnist_dp/config.hpp"
-
 namespace mnist_dp {
+
+enum class ScheduleKind { kConstant, kStep, kCosine };
+
+struct ScheduleSettings {
+  ScheduleKind kind = ScheduleKind::kConstant;
+  double warmup_epochs = 0;        // linear ramp from ~0 to the full rate over these epochs
+  double drop_every_epochs = 0;    // step: multiply by drop_factor every this many epochs
+  double drop_factor = 0.1;        // step
+  double final_learning_rate = 0;  // cosine: the rate the decay ends at
+};
+
+// The linear scaling rule: `learning_rate` is the rate for a global batch of
+// `base_batch_size` (0: for any batch); the run uses it scaled to `batch_size`.
+struct BatchScaling {
+  std::size_t base_batch_size = 0;
+  std::size_t batch_size = 0;
+};
 
 class LearningRateSchedule {
  public:
-  LearningRateSchedule(const OptimizerConfig& config, std::size_t batch_size,
-                       std::size_t steps_per_epoch, std::size_t epochs);
+  LearningRateSchedule(const ScheduleSettings& settings, double learning_rate,
+                       BatchScaling scaling, std::size_t steps_per_epoch, std::size_t epochs);
 
   // The rate after batch scaling, before warmup and decay.
   double peak() const { return peak_; }
@@ -22,7 +37,7 @@ class LearningRateSchedule {
   double at(std::uint64_t step) const;
 
  private:
-  ScheduleConfig config_;
+  ScheduleSettings settings_;
   double peak_;
   double steps_per_epoch_;
   double warmup_steps_;

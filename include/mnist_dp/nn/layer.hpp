@@ -1,0 +1,43 @@
+// The layer interface: explicit forward and backward over row-major batches.
+// Layers own no parameter memory; Dense reads its slices of the flat buffers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "mnist_dp/core/tensor.hpp"
+
+namespace mnist_dp {
+
+// What a forward pass needs to know about the step it belongs to.
+struct StepContext {
+  bool training = false;
+  std::uint64_t seed = 0;
+  std::uint64_t step = 0;            // global optimizer step (keys dropout masks)
+  std::uint64_t first_position = 0;  // position of row 0 inside the global batch
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual const std::string& name() const = 0;
+  // The Keras class name: "Dense", "Dropout", "Activation".
+  virtual std::string_view type() const = 0;
+  virtual std::size_t output_size() const = 0;
+  virtual std::size_t param_count() const { return 0; }
+  // Sets the layer's parameters from the seed alone; layer_index keys its
+  // random stream. Layers without parameters have nothing to set.
+  virtual void initialize(std::uint64_t /*seed*/, std::uint64_t /*layer_index*/) {}
+
+  // in: (batch, input_size), out: (batch, output_size).
+  virtual void forward(const StepContext& ctx, ConstMatrixView in, MatrixView out) = 0;
+  // grad_out: dL/d(out), (batch, output_size); may be overwritten.
+  // grad_in: receives dL/d(in) unless grad_in.data is null (first layer).
+  // Parameter gradients are written (not added) into the flat gradient buffer.
+  virtual void backward(ConstMatrixView in, ConstMatrixView out, MatrixView grad_out,
+                        MatrixView grad_in) = 0;
+};
+
+}  // namespace mnist_dp

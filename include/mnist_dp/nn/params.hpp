@@ -1,0 +1,50 @@
+// One flat parameter buffer and one flat gradient buffer for the whole model.
+// Layers register the tensors they need and later read slices by handle, so
+// one allreduce moves every gradient and optimizers are loops over flat arrays.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mnist_dp/core/tensor.hpp"
+
+namespace mnist_dp {
+
+struct ParamTensor {
+  std::string name;  // e.g. "dense_1/kernel"
+  std::size_t offset = 0;
+  std::size_t rows = 0;  // 1 for vectors
+  std::size_t cols = 0;
+  float l2 = 0.0f;  // L2 regularization: the loss gains l2 * sum(values^2)
+  std::size_t size() const { return rows * cols; }
+};
+
+class ParameterBuffer {
+ public:
+  // Registers a tensor; returns its handle. Only before allocate().
+  std::size_t add(std::string name, std::size_t rows, std::size_t cols, float l2 = 0.0f);
+  // Allocates zeroed values and gradients for all registered tensors.
+  void allocate();
+
+  const std::vector<ParamTensor>& tensors() const { return tensors_; }
+  std::size_t size() const { return values_.size(); }
+
+  std::span<float> values() { return values_; }
+  std::span<const float> values() const { return values_; }
+  std::span<float> grads() { return grads_; }
+  std::span<const float> grads() const { return grads_; }
+
+  MatrixView value(std::size_t handle);
+  ConstMatrixView value(std::size_t handle) const;
+  MatrixView grad(std::size_t handle);
+
+ private:
+  std::vector<ParamTensor> tensors_;
+  std::size_t total_ = 0;
+  std::vector<float> values_;
+  std::vector<float> grads_;
+};
+
+}  // namespace mnist_dp

@@ -1,0 +1,109 @@
+// The data-parallel training loop: sample this rank's part of each global
+// batch, forward, backward, reduce-scatter of the flat gradient, an optimizer
+// step on this rank's block of the parameters, allgather of the blocks; at
+// epoch end evaluate (sharded over ranks) and checkpoint when the policy says.
+// It only trains: signals, printing and files are its hooks' business.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mnist_dp/comm/communicator.hpp"
+#include "mnist_dp/config/config.hpp"
+#include "mnist_dp/core/profile.hpp"
+#include "mnist_dp/data/dataset.hpp"
+#include "mnist_dp/data/sampler.hpp"
+#include "mnist_dp/nn/model.hpp"
+#include "mnist_dp/optim/optimizer.hpp"
+#include "mnist_dp/optim/schedule.hpp"
+#include "mnist_dp/train/checkpoint_policy.hpp"
+#include "mnist_dp/train/evaluation.hpp"
+#include "mnist_dp/train/training_state.hpp"
+
+namespace mnist_dp {
+
+// How the trainer reaches the world. Each is optional. Hooks marked rank 0
+// run there only and may throw; the ranks then agree on the failure.
+struct TrainerHooks {
+  // Every rank, every step: whether this process was asked to stop. If any
+  // rank says so, all stop after the same step, checkpoint, call `stopped`
+  // and throw RunFailure(kExitStopped).
+  std::function<bool()> stop_requested;
+  // Rank 0: write this checkpoint.
+  std::function<void(const Checkpoint&)> save_checkpoint;
+  // Rank 0, after each epoch's evaluation (before its checkpoint): the
+  // epoch's metrics; `history` holds every epoch so far, this one last.
+  std::function<void(const EpochMetrics& epoch, const std::vector<EpochMetrics>& history)>
+      epoch_end;
+  // Rank 0: training stopped on request at `progress`; `checkpointed` says
+  // whether a checkpoint of it was written.
+  std::function<void(const TrainingProgress& progress, bool checkpointed)> stopped;
+  // Rank 0: the loss, a gradient or the parameters became non-finite (`what`,
+  // with the step); no checkpoint of that state is written. RunFailure(kExitDiverged) follows.
+  std::function<void(const std::string& what)> diverged;
+};
+
+class Trainer {
+ public:
+  // `config_yaml` is the resolved config stored in every checkpoint.
+  Trainer(const Config& config, std::string config_yaml, Communicator& comm,
+          const DatasetPair& data);
+
+  const Model& model() const { return model_; }
+  const TrainingProgress& progress() const { return progress_; }
+  const PhaseTimers& timers() const { return timers_; }
+
+  // Continue from a checkpoint. Throws DataError naming `source` if it does
+  // not fit this model and optimizer.
+  void restore(const Checkpoint& checkpoint, const std::string& source);
+  // Collective: gathers the optimizer state's blocks from all ranks.
+  Checkpoint snapshot();
+
+  // Trains until the configured number of epochs is complete.
+  void run(const TrainerHooks& hooks);
+  // Loss and accuracy over the test set, computed by all ranks together.
+  EvalResult evaluate();
+
+ private:
+  // The per-step values summed over the ranks in one allreduce, so every
+  // rank takes the same decisions at the same step.
+  enum StepSum { kLossSum, kCorrect, kStopRequests, kNonFiniteGradientBlocks, kStepSumCount };
+  using StepSums = std::array<double, kStepSumCount>;
+
+  StepSums train_step(std::size_t step_in_epoch, const TrainerHooks& hooks);
+  // All ranks call it at the same point: reports (rank 0) and throws RunFailure(kExitDiverged).
+  [[noreturn]] void diverge(const std::string& what, const TrainerHooks& hooks) const;
+  // "epoch E step S" for the epoch in progress.
+  std::string step_name(std::size_t step_in_epoch) const;
+  void finish_epoch(const TrainerHooks& hooks, double train_seconds);
+  // Collective: the snapshot to checkpoint; diverges instead if the
+  // parameters are not all finite.
+  Checkpoint checked_snapshot(const TrainerHooks& hooks);
+  // Collective: checked_snapshot, and rank 0 saves it through the hook.
+  void save_checkpoint(const TrainerHooks& hooks);
+  // All ranks agreed to stop: checkpoint, report, throw RunFailure(kExitStopped).
+  [[noreturn]] void stop(const TrainerHooks& hooks);
+
+  Config config_;
+  std::string config_yaml_;
+  Communicator& comm_;
+  const DatasetPair& data_;
+  GlobalBatchSampler sampler_;
+  Model model_;
+  Block block_;                           // the parameters this rank's optimizer updates
+  std::vector<float> block_grads_;        // the summed gradient of that block
+  std::unique_ptr<Optimizer> optimizer_;  // state for block_ only
+  LearningRateSchedule schedule_;
+  CheckpointPolicy checkpoints_;
+  Evaluator evaluator_;
+  bool has_l2_;
+  TrainingProgress progress_;
+  PhaseTimers timers_;
+  std::vector<float> batch_x_;
+  std::vector<std::uint8_t> batch_labels_;
+};
+
+}  // namespace mnist_dp

@@ -1,0 +1,57 @@
+// Dense layer: GEMM forward and backward over its slices of the flat buffers,
+// with the bias add and activation fused into one pass over the output.
+#include "mnist_dp/nn/dense.hpp"
+
+#include <cmath>
+
+#include "mnist_dp/core/blas.hpp"
+#include "mnist_dp/core/rng.hpp"
+
+namespace mnist_dp {
+
+DenseLayer::DenseLayer(std::string name, const DenseSettings& settings, std::size_t in,
+                       ParameterBuffer& params)
+    : name_(std::move(name)),
+      in_(in),
+      units_(settings.units),
+      activation_(settings.activation),
+      params_(params),
+      kernel_(params.add(name_ + "/kernel", in, units_, settings.kernel_l2)),
+      bias_(params.add(name_ + "/bias", 1, units_, settings.bias_l2)) {}
+
+void DenseLayer::initialize(std::uint64_t seed, std::uint64_t layer_index) {
+  constexpr std::uint64_t kInitStream = 0x696e6974ULL;  // "init"
+  const float limit = std::sqrt(6.0f / static_cast<float>(in_ + units_));
+  MatrixView w = params_.value(kernel_);
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    const float u = uniform01(hash_key(seed, kInitStream, layer_index, i));
+    w.data[i] = (2.0f * u - 1.0f) * limit;
+  }
+  MatrixView b = params_.value(bias_);
+  for (std::size_t i = 0; i < b.size(); ++i) b.data[i] = 0.0f;
+}
+
+// in: (batch, in_), out: (batch, units_). out = f(in W + b).
+void DenseLayer::forward(const StepContext&, ConstMatrixView in, MatrixView out) {
+  gemm(Transpose::kNo, Transpose::kNo, 1.0f, in, params_.value(kernel_), 0.0f, out);
+  apply_activation(activation_, out, params_.value(bias_).data);
+}
+
+// grad_out: (batch, units_) -> dz = grad_out * f'(z); dW = in^T dz (in_, units_);
+// db = sum over rows of dz; grad_in = dz W^T (batch, in_).
+void DenseLayer::backward(ConstMatrixView in, ConstMatrixView out, MatrixView grad_out,
+                          MatrixView grad_in) {
+  activation_backward(activation_, out, grad_out);
+  gemm(Transpose::kYes, Transpose::kNo, 1.0f, in, grad_out, 0.0f, params_.grad(kernel_));
+  float* db = params_.grad(bias_).data;
+  for (std::size_t c = 0; c < units_; ++c) db[c] = 0.0f;
+  for (std::size_t r = 0; r < grad_out.rows; ++r) {
+    const float* g = grad_out.row(r);
+    for (std::size_t c = 0; c < units_; ++c) db[c] += g[c];
+  }
+  if (grad_in.data) {
+    gemm(Transpose::kNo, Transpose::kYes, 1.0f, grad_out, params_.value(kernel_), 0.0f, grad_in);
+  }
+}
+
+}  // namespace mnist_dp

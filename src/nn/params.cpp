@@ -1,0 +1,35 @@
+// Flat parameter and gradient buffers with named slices.
+#include "mnist_dp/nn/params.hpp"
+
+#include <stdexcept>
+
+namespace mnist_dp {
+
+std::size_t ParameterBuffer::add(std::string name, std::size_t rows, std::size_t cols, float l2) {
+  if (!values_.empty()) throw std::logic_error("ParameterBuffer::add after allocate");
+  tensors_.push_back({std::move(name), total_, rows, cols, l2});
+  total_ += rows * cols;
+  return tensors_.size() - 1;
+}
+
+void ParameterBuffer::allocate() {
+  values_.assign(total_, 0.0f);
+  grads_.assign(total_, 0.0f);
+}
+
+MatrixView ParameterBuffer::value(std::size_t handle) {
+  const ParamTensor& t = tensors_.at(handle);
+  return {values_.data() + t.offset, t.rows, t.cols};
+}
+
+ConstMatrixView ParameterBuffer::value(std::size_t handle) const {
+  const ParamTensor& t = tensors_.at(handle);
+  return {values_.data() + t.offset, t.rows, t.cols};
+}
+
+MatrixView ParameterBuffer::grad(std::size_t handle) {
+  const ParamTensor& t = tensors_.at(handle);
+  return {grads_.data() + t.offset, t.rows, t.cols};
+}
+
+}  // namespace mnist_dp

@@ -1,0 +1,268 @@
+// The training loop. All ranks run the same steps in lockstep; every value
+// that decides control flow (loss, progress) is global after a reduction, so
+// all ranks take the same branches and none can stop alone.
+#include "mnist_dp/train/trainer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <optional>
+
+#include "mnist_dp/comm/collective_status.hpp"
+#include "mnist_dp/core/errors.hpp"
+#include "mnist_dp/core/finite.hpp"
+#include "mnist_dp/nn/softmax_cross_entropy.hpp"
+#include "mnist_dp/optim/regularization.hpp"
+#include "mnist_dp/train/memory_estimate.hpp"
+
+namespace mnist_dp {
+namespace {
+
+std::size_t model_batch_capacity(const Config& config, const GlobalBatchSampler& sampler,
+                                 std::size_t test_count, int ranks) {
+  return std::max(sampler.max_local_batch(),
+                  eval_rows_per_pass(config.training.eval_batch_size, test_count, ranks));
+}
+
+CheckpointSchedule checkpoint_schedule(const Config& config, std::size_t steps_per_epoch) {
+  return {!config.output.checkpoint_dir.empty(), config.output.checkpoint_every_epochs,
+          config.output.checkpoint_every_steps, config.training.epochs, steps_per_epoch};
+}
+
+}  // namespace
+
+Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& comm,
+                 const DatasetPair& data)
+    : config_(config),
+      config_yaml_(std::move(config_yaml)),
+      comm_(comm),
+      data_(data),
+      sampler_(data.train.count, config.training.batch_size, config.training.seed, comm.rank(),
+               comm.size()),
+      model_(config.model, data.train.features, data.num_classes,
+             model_batch_capacity(config, sampler_, data.test.count, comm.size())),
+      block_(block_of(model_.params().size(), comm.rank(), comm.size())),
+      block_grads_(block_.size()),
+      optimizer_(make_optimizer(config.optimizer, block_.size())),
+      schedule_(config.optimizer.schedule, config.optimizer.learning_rate,
+                {config.optimizer.base_batch_size, config.training.batch_size},
+                sampler_.steps_per_epoch(), config.training.epochs),
+      checkpoints_(checkpoint_schedule(config, sampler_.steps_per_epoch())),
+      evaluator_(data.test.features, eval_rows_per_pass(config.training.eval_batch_size,
+                                                        data.test.count, comm.size())),
+      has_l2_(has_l2(model_.params())),
+      batch_x_(sampler_.max_local_batch() * data.train.features),
+      batch_labels_(sampler_.max_local_batch()) {
+  model_.initialize(config.training.seed);
+}
+
+void Trainer::restore(const Checkpoint& c, const std::string& source) {
+  const auto& expected = model_.params().tensors();
+  auto mismatch = [&](const std::string& what) {
+    throw DataError(source + ": checkpoint does not match the configured network: " + what);
+  };
+  if (c.tensors.size() != expected.size()) {
+    mismatch(std::to_string(c.tensors.size()) + " weight tensors, the model has " +
+             std::to_string(expected.size()));
+  }
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const ParamTensor& a = c.tensors[i];
+    const ParamTensor& b = expected[i];
+    if (a.name != b.name || a.rows != b.rows || a.cols != b.cols) {
+      mismatch(a.name + " is " + std::to_string(a.rows) + "x" + std::to_string(a.cols) +
+               ", model " + b.name + " is " + std::to_string(b.rows) + "x" +
+               std::to_string(b.cols));
+    }
+  }
+  if (c.optimizer_name != optimizer_->name() ||
+      c.optimizer_slots.size() != optimizer_->slot_names().size()) {
+    mismatch("optimizer '" + c.optimizer_name + "', configured '" + optimizer_->name() + "'");
+  }
+  for (std::size_t i = 0; i < c.optimizer_slots.size(); ++i) {
+    if (c.optimizer_slots[i].values.size() != model_.params().size()) {
+      mismatch("optimizer slot '" + c.optimizer_slots[i].name + "' has the wrong length");
+    }
+  }
+  if (c.progress.step_in_epoch >= sampler_.steps_per_epoch() && c.progress.step_in_epoch != 0) {
+    mismatch("step " + std::to_string(c.progress.step_in_epoch) + " is beyond an epoch of " +
+             std::to_string(sampler_.steps_per_epoch()) + " steps");
+  }
+  std::copy(c.params.begin(), c.params.end(), model_.params().values().begin());
+  for (std::size_t i = 0; i < c.optimizer_slots.size(); ++i) {  // this rank's block of each slot
+    const auto& full = c.optimizer_slots[i].values;
+    std::copy(full.begin() + static_cast<std::ptrdiff_t>(block_.begin),
+              full.begin() + static_cast<std::ptrdiff_t>(block_.end), optimizer_->slot(i).begin());
+  }
+  optimizer_->set_iterations(c.optimizer_iterations);
+  progress_ = c.progress;
+}
+
+Checkpoint Trainer::snapshot() {
+  Checkpoint c;
+  c.config_yaml = config_yaml_;
+  c.seed = config_.training.seed;
+  c.progress = progress_;
+  c.tensors = model_.params().tensors();
+  c.params.assign(model_.params().values().begin(), model_.params().values().end());
+  c.optimizer_name = optimizer_->name();
+  c.optimizer_iterations = optimizer_->iterations();
+  for (std::size_t i = 0; i < optimizer_->slot_names().size(); ++i) {  // gather the blocks
+    std::vector<float> full(model_.params().size());
+    std::copy(optimizer_->slot(i).begin(), optimizer_->slot(i).end(),
+              full.begin() + static_cast<std::ptrdiff_t>(block_.begin));
+    comm_.allgather_blocks(full);
+    c.optimizer_slots.push_back({optimizer_->slot_names()[i], std::move(full)});
+  }
+  return c;
+}
+
+void Trainer::diverge(const std::string& what, const TrainerHooks& hooks) const {
+  if (comm_.rank() == 0 && hooks.diverged) hooks.diverged(what);
+  throw RunFailure(kExitDiverged);
+}
+
+std::string Trainer::step_name(std::size_t step_in_epoch) const {
+  return "epoch " + std::to_string(progress_.epoch + 1) + " step " + std::to_string(step_in_epoch);
+}
+
+Trainer::StepSums Trainer::train_step(std::size_t step_in_epoch, const TrainerHooks& hooks) {
+  const LocalBatch batch = sampler_.local_batch(step_in_epoch);
+  const std::size_t rows = batch.indices.size();
+  const MatrixView x{batch_x_.data(), rows, data_.train.features};
+  gather_batch(data_.train, batch.indices, x, batch_labels_.data());
+  timers_.mark(Phase::kData);
+
+  const StepContext ctx{true, config_.training.seed, progress_.global_step, batch.first_position};
+  const ConstMatrixView logits = model_.forward(ctx, x);
+  const MatrixView grad_logits = model_.logits_grad_buffer(rows);
+  // Each sample's gradient is scaled by 1/(global batch size): the summed
+  // gradient is then the mean gradient over the whole global batch.
+  const LossStats stats = softmax_cross_entropy(
+      logits, batch_labels_.data(), 1.0f / static_cast<float>(batch.global_count), grad_logits);
+  timers_.mark(Phase::kForward);
+  model_.backward(x, grad_logits);
+  timers_.mark(Phase::kBackward);
+
+  // Each rank receives the summed gradient of its block of the parameters,
+  // updates that block, and the blocks are then allgathered.
+  comm_.reduce_scatter_sum(model_.params().grads(), block_grads_);
+  StepSums sums{};
+  sums[kLossSum] = stats.loss_sum;
+  sums[kCorrect] = static_cast<double>(stats.correct);
+  sums[kStopRequests] = hooks.stop_requested && hooks.stop_requested() ? 1 : 0;
+  sums[kNonFiniteGradientBlocks] = all_finite(block_grads_) ? 0 : 1;
+  comm_.allreduce_sum(std::span<double>(sums));
+  timers_.mark(Phase::kAllreduce);
+  if (has_l2_) {  // the same on every rank: it depends only on the shared parameters
+    sums[kLossSum] += l2_penalty(model_.params()) * static_cast<double>(batch.global_count);
+    add_l2_gradient(model_.params(), block_grads_, block_.begin);
+  }
+  if (!std::isfinite(sums[kLossSum])) {
+    diverge("non-finite loss at " + step_name(step_in_epoch + 1), hooks);
+  }
+  if (sums[kNonFiniteGradientBlocks] > 0) {
+    diverge("non-finite gradient at " + step_name(step_in_epoch + 1), hooks);
+  }
+  optimizer_->step(model_.params().values().subspan(block_.begin, block_.size()), block_grads_,
+                   schedule_.at(progress_.global_step));
+  timers_.mark(Phase::kOptimizer);
+  comm_.allgather_blocks(model_.params().values());
+  timers_.mark(Phase::kAllreduce);
+
+  progress_.loss_sum += sums[kLossSum];
+  progress_.correct += sums[kCorrect];
+  progress_.seen += static_cast<double>(batch.global_count);
+  progress_.global_step += 1;
+  progress_.step_in_epoch = step_in_epoch + 1;
+  return sums;
+}
+
+EvalResult Trainer::evaluate() {
+  const Dataset& test = data_.test;
+  const Block rows = block_of(test.count, comm_.rank(), comm_.size());
+  const EvalSums local = evaluator_.run(model_, test, rows.begin, rows.end);
+  std::array<double, 2> sums{local.loss_sum, local.correct};
+  comm_.allreduce_sum(std::span<double>(sums));
+  return eval_result({sums[0], sums[1]}, test.count, model_);
+}
+
+void Trainer::finish_epoch(const TrainerHooks& hooks, double train_seconds) {
+  timers_.restart();
+  const auto eval_start = std::chrono::steady_clock::now();
+  const EvalResult eval = evaluate();
+  const double eval_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
+  timers_.mark(Phase::kEvaluate);
+
+  EpochMetrics m;
+  m.epoch = progress_.epoch + 1;
+  m.loss = progress_.loss_sum / progress_.seen;
+  m.accuracy = progress_.correct / progress_.seen;
+  m.val_loss = eval.loss;
+  m.val_accuracy = eval.accuracy;
+  m.train_seconds = train_seconds;
+  m.eval_seconds = eval_seconds;
+  progress_.history.push_back(m);
+  progress_.epoch += 1;
+  progress_.step_in_epoch = 0;
+  progress_.loss_sum = progress_.correct = progress_.seen = 0;
+
+  std::optional<Checkpoint> checkpoint;
+  if (checkpoints_.due(progress_, true) && hooks.save_checkpoint) {
+    checkpoint = checked_snapshot(hooks);  // collective
+  }
+  run_collectively(comm_, kExitRuntimeError, [&] {
+    if (comm_.rank() != 0) return;
+    if (hooks.epoch_end) hooks.epoch_end(m, progress_.history);
+    if (checkpoint) hooks.save_checkpoint(*checkpoint);
+  });
+  timers_.mark(Phase::kOutput);
+}
+
+Checkpoint Trainer::checked_snapshot(const TrainerHooks& hooks) {
+  // Every rank holds the same parameters, so all reach the same verdict. An
+  // update can overflow them to infinity from a finite loss and gradient; the
+  // next step's loss would stop the run, but such parameters must not replace
+  // the last good checkpoint first. (An infinite optimizer slot alone, such as
+  // RMSprop's mean square after a huge gradient, is a state training goes on
+  // from: it only shrinks the update to zero.)
+  if (!all_finite(model_.params().values())) {
+    diverge("non-finite parameters after global step " + std::to_string(progress_.global_step),
+            hooks);
+  }
+  return snapshot();
+}
+
+void Trainer::save_checkpoint(const TrainerHooks& hooks) {
+  if (!hooks.save_checkpoint) return;
+  const Checkpoint checkpoint = checked_snapshot(hooks);  // collective
+  run_collectively(comm_, kExitRuntimeError, [&] {
+    if (comm_.rank() == 0) hooks.save_checkpoint(checkpoint);
+  });
+  timers_.mark(Phase::kOutput);
+}
+
+void Trainer::stop(const TrainerHooks& hooks) {
+  const bool checkpointed = checkpoints_.enabled() && hooks.save_checkpoint;
+  if (checkpointed) save_checkpoint(hooks);
+  if (comm_.rank() == 0 && hooks.stopped) hooks.stopped(progress_, checkpointed);
+  throw RunFailure(kExitStopped);
+}
+
+void Trainer::run(const TrainerHooks& hooks) {
+  while (progress_.epoch < config_.training.epochs) {
+    sampler_.set_epoch(progress_.epoch);
+    const auto start = std::chrono::steady_clock::now();
+    timers_.restart();
+    for (std::size_t s = progress_.step_in_epoch; s < sampler_.steps_per_epoch(); ++s) {
+      const StepSums sums = train_step(s, hooks);
+      if (sums[kStopRequests] > 0) stop(hooks);
+      if (checkpoints_.due(progress_, false)) save_checkpoint(hooks);
+    }
+    const double train_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    finish_epoch(hooks, train_seconds);
+  }
+}
+
+}  // namespace mnist_dp
