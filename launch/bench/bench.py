@@ -21,7 +21,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRAIN_IMAGES = 60000
-# Measured facts of the machine class (issue 5), for the "BLAS floor" line.
+# Measured facts of the machine class, for the "BLAS floor" line.
 GEMM_SECONDS_PER_EPOCH_1_THREAD = 1.98
 
 

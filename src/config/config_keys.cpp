@@ -157,7 +157,7 @@ std::string value_text(const KeySpec<Target>& key) {
         } else if constexpr (std::is_enum_v<T>) {
           std::string names;
           for (std::string_view name : EnumNames<T>::names)
-            names += (names.empty() ? "" : " | ") + std::string(name);
+            names += (names.empty() ? "" : ", ") + std::string(name);
           return names;
         } else {
           return "number in " + range_text(key.range);

@@ -18,7 +18,7 @@ std::string mnist_dir() { return MNIST_DP_SOURCE_DIR "/data/mnist"; }
 std::string train_command(int ranks, const std::string& extra) {
   return mpirun(ranks) +
          MNIST_DP_BINARY " --config " MNIST_DP_SOURCE_DIR "/configs/mlp512.yaml --set data.dir=" +
-         mnist_dir() + " " + extra;
+         mnist_dir() + " --set output.checkpoint_dir= --set output.metrics= " + extra;
 }
 
 std::vector<float> checkpoint_params(const std::string& path) {

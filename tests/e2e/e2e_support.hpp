@@ -12,7 +12,9 @@ namespace mnist_dp::testing {
 
 // The mpirun command line prefix for n ranks (root-safe, oversubscribe allowed).
 std::string mpirun(int ranks);
-// "mpirun ... mnist_dp --config configs/mlp512.yaml" plus data dir and extra arguments.
+// "mpirun ... mnist_dp --config configs/mlp512.yaml" with the test data and
+// no outputs, then `extra`: a test names every output it wants, inside its
+// own temporary directory.
 std::string train_command(int ranks, const std::string& extra);
 // The MNIST directory used by the tests (data/mnist in the source tree).
 std::string mnist_dir();

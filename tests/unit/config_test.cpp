@@ -2,9 +2,14 @@
 // and rejection of bad keys and values with the key named in the message.
 #include "mnist_dp/config/config.hpp"
 
+#include "mnist_dp/config/config_keys.hpp"
+
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <ostream>
+#include <sstream>
 
 namespace mnist_dp {
 namespace {
@@ -238,6 +243,45 @@ INSTANTIATE_TEST_SUITE_P(
                 {"data.train_split=100"},
                 "data.train_split: only applies to digits8x8"}),
     [](const auto& test) { return std::string(test.param.name); });
+
+// docs/config.md holds the reference generated from the key table between two
+// markers, so the documented keys are exactly the keys the reader accepts.
+// MNIST_DP_UPDATE_DOCS=1 rewrites the file's table instead of failing.
+TEST(ConfigReference, DocsHoldTheTableGeneratedFromTheKeys) {
+  const std::string path = MNIST_DP_SOURCE_DIR "/docs/config.md";
+  const std::string begin = "<!-- generated from config_keys.cpp: begin -->\n";
+  const std::string end = "<!-- generated from config_keys.cpp: end -->";
+  std::stringstream text;
+  text << std::ifstream(path).rdbuf();
+  std::string doc = text.str();
+  const std::size_t from = doc.find(begin), to = doc.find(end);
+  ASSERT_NE(from, std::string::npos) << path << ": no begin marker";
+  ASSERT_NE(to, std::string::npos) << path << ": no end marker";
+  const std::string generated = config_reference_markdown();
+  if (std::getenv("MNIST_DP_UPDATE_DOCS")) {
+    doc.replace(from + begin.size(), to - from - begin.size(), generated);
+    std::ofstream(path) << doc;
+    return;
+  }
+  EXPECT_EQ(doc.substr(from + begin.size(), to - from - begin.size()), generated)
+      << path << " is out of date: rerun this test with MNIST_DP_UPDATE_DOCS=1";
+}
+
+// Every key of the table is accepted by --set with its own default value, so
+// no key is in the table but unreadable.
+TEST(ConfigReference, EveryKeyReadsBackItsWrittenValue) {
+  const Config c = load_config_file(kConfigDir + "/mlp512.yaml");
+  const std::string yaml = to_yaml(c);
+  for (const KeySpec<Config>& key : config_keys()) {
+    if (key.name == "model.layers") continue;
+    Config copy = c;
+    if (key.not_for && !key.not_for(copy).empty()) continue;
+    const std::string value = field_text(key.field(copy));
+    const Config back =
+        parse_config(yaml, "t", {std::string(key.name) + "=" + (value.empty() ? "''" : value)});
+    EXPECT_EQ(to_yaml(back), yaml) << key.name;
+  }
+}
 
 }  // namespace
 }  // namespace mnist_dp
