@@ -30,7 +30,7 @@ TrainerHooks make_cli_hooks(const Config& config, CheckpointStore& store) {
     if (!metrics.empty()) write_metrics_csv(metrics, history);
   };
   hooks.stopped = [dir = config.output.checkpoint_dir](const TrainingProgress& p,
-                                                        bool checkpointed) {
+                                                       bool checkpointed) {
     const std::string outcome =
         checkpointed ? "checkpoint written to " + dir + "; continue with --resume " + dir
                      : "no checkpoint (output.checkpoint_dir is empty)";

@@ -153,14 +153,14 @@ int run_evaluate_command(int argc, char** argv) {
     Confusion confusion{};
     std::vector<Example> right, wrong;
     Evaluator evaluator(test.features, kBatch);
-    const EvalSums sums = evaluator.run(
-        model, test, 0, test.count,
-        [&](std::size_t index, const float* logits, std::uint8_t label) {
-          const std::size_t predicted = argmax(logits, kNumClasses);
-          ++confusion[label][predicted];
-          auto& bucket = predicted == label ? right : wrong;
-          if (bucket.size() < kExamplesPerKind) bucket.push_back({index, predicted});
-        });
+    const EvalSums sums =
+        evaluator.run(model, test, 0, test.count,
+                      [&](std::size_t index, const float* logits, std::uint8_t label) {
+                        const std::size_t predicted = argmax(logits, kNumClasses);
+                        ++confusion[label][predicted];
+                        auto& bucket = predicted == label ? right : wrong;
+                        if (bucket.size() < kExamplesPerKind) bucket.push_back({index, predicted});
+                      });
     std::printf("Model: %s\nTest set: %s, %zu images\n", model_path.c_str(),
                 data_settings.dir.c_str(), test.count);
     print_report(eval_result(sums, test.count, model).loss, confusion, test.count);

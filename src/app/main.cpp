@@ -9,13 +9,14 @@
 #include <sstream>
 #include <string_view>
 
-#include "mnist_dp/core/blas.hpp"
 #include "cli_hooks.hpp"
 #include "mnist_dp/app/cli.hpp"
+#include "mnist_dp/app/commands.hpp"
+#include "mnist_dp/app/stop_signal.hpp"
 #include "mnist_dp/comm/collective_status.hpp"
 #include "mnist_dp/comm/mpi_communicator.hpp"
-#include "mnist_dp/app/commands.hpp"
 #include "mnist_dp/config/config.hpp"
+#include "mnist_dp/core/blas.hpp"
 #include "mnist_dp/data/dataset.hpp"
 #include "mnist_dp/data/idx_reader.hpp"
 #include "mnist_dp/io/atomic_file.hpp"
@@ -24,7 +25,6 @@
 #include "mnist_dp/io/output_guard.hpp"
 #include "mnist_dp/io/run_lock.hpp"
 #include "mnist_dp/train/memory_estimate.hpp"
-#include "mnist_dp/app/stop_signal.hpp"
 #include "mnist_dp/train/trainer.hpp"
 
 namespace mnist_dp {

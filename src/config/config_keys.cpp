@@ -39,14 +39,19 @@ double default_learning_rate(OptimizerKind kind) {
 using O = OptimizerKind;
 using S = ScheduleKind;
 using L = LayerKind;
-#define FIELD(expr) [](Config & c) -> FieldRef { return &(expr); }
-#define LAYER_FIELD(expr) [](LayerSpec & l) -> FieldRef { return &(expr); }
+#define FIELD(expr) [](Config& c) -> FieldRef { return &(expr); }
+#define LAYER_FIELD(expr) [](LayerSpec& l) -> FieldRef { return &(expr); }
 
 const KeySpec<Config> kConfigKeys[] = {
     {"model.layers", "the network, first layer first; each item has the keys below",
      FIELD(c.model.layers)},
     {"model.loss", "categorical cross-entropy under either Keras name", FIELD(c.model.loss)},
-    {"optimizer.name", "the update rule", FIELD(c.optimizer.kind), {}, nullptr, {},
+    {"optimizer.name",
+     "the update rule",
+     FIELD(c.optimizer.kind),
+     {},
+     nullptr,
+     {},
      [](Config& c) { c.optimizer.learning_rate = default_learning_rate(c.optimizer.kind); }},
     {"optimizer.learning_rate", "step size (default 0.001; sgd 0.01)",
      FIELD(c.optimizer.learning_rate), kAboveZero},
@@ -55,12 +60,17 @@ const KeySpec<Config> kConfigKeys[] = {
     {"optimizer.beta_2", "Adam's second-moment decay", FIELD(c.optimizer.beta_2), kUnitOpen,
      [](const Config& c) { return for_optimizers(c, {O::kAdam}); }},
     {"optimizer.epsilon", "added to the root mean square", FIELD(c.optimizer.epsilon), kAboveZero,
-     [](const Config& c) { return for_optimizers(c, {O::kAdam, O::kRmsprop}); }},
+     [](const Config& c) {
+       return for_optimizers(c, {O::kAdam, O::kRmsprop});
+     }},
     {"optimizer.rho", "RMSprop's mean-square decay", FIELD(c.optimizer.rho), kUnitOpen,
      [](const Config& c) { return for_optimizers(c, {O::kRmsprop}); }},
     {"optimizer.momentum", "SGD momentum", FIELD(c.optimizer.momentum), kUnitOpen,
      [](const Config& c) { return for_optimizers(c, {O::kSgd}); }},
-    {"optimizer.nesterov", "SGD with Nesterov momentum", FIELD(c.optimizer.nesterov), {},
+    {"optimizer.nesterov",
+     "SGD with Nesterov momentum",
+     FIELD(c.optimizer.nesterov),
+     {},
      [](const Config& c) { return for_optimizers(c, {O::kSgd}); }},
     {"optimizer.base_batch_size",
      "linear scaling: learning_rate is for this global batch (0: no scaling)",
@@ -72,12 +82,20 @@ const KeySpec<Config> kConfigKeys[] = {
     {"optimizer.schedule.drop_every_epochs", "step: multiply by drop_factor every this many epochs",
      FIELD(c.optimizer.schedule.drop_every_epochs), kAboveZero,
      [](const Config& c) { return for_schedules(c, {S::kStep}); }, "a step schedule"},
-    {"optimizer.schedule.drop_factor", "step: the factor", FIELD(c.optimizer.schedule.drop_factor),
-     {0, 1, true, false}, [](const Config& c) { return for_schedules(c, {S::kStep}); }},
+    {"optimizer.schedule.drop_factor",
+     "step: the factor",
+     FIELD(c.optimizer.schedule.drop_factor),
+     {0, 1, true, false},
+     [](const Config& c) { return for_schedules(c, {S::kStep}); }},
     {"optimizer.schedule.final_learning_rate", "cosine: the rate the decay ends at",
      FIELD(c.optimizer.schedule.final_learning_rate), kNonNegative,
      [](const Config& c) { return for_schedules(c, {S::kCosine}); }},
-    {"data.dataset", "which dataset", FIELD(c.data.kind), {}, nullptr, {},
+    {"data.dataset",
+     "which dataset",
+     FIELD(c.data.kind),
+     {},
+     nullptr,
+     {},
      [](Config& c) { c.data = dataset_defaults(dataset_name(c.data.kind)); }},
     {"data.dir", "its directory (default data/<dataset>)", FIELD(c.data.dir)},
     {"data.train_split", "digits8x8: the first N rows train, the rest test (default 1000)",
@@ -88,8 +106,8 @@ const KeySpec<Config> kConfigKeys[] = {
                   : "only applies to digits8x8 (" + dataset_name(c.data.kind) +
                         " has its own test set)";
      }},
-    {"data.train_limit", "use only the first N training images (0: all)",
-     FIELD(c.data.train_limit), kNonNegative},
+    {"data.train_limit", "use only the first N training images (0: all)", FIELD(c.data.train_limit),
+     kNonNegative},
     {"data.test_limit", "use only the first N test images (0: all)", FIELD(c.data.test_limit),
      kNonNegative},
     {"training.seed", "initial weights, shuffling and dropout masks", FIELD(c.training.seed),
@@ -116,8 +134,13 @@ const KeySpec<LayerSpec> kLayerKeys[] = {
     {"type", "dense, dropout or activation", LAYER_FIELD(l.kind), {}, nullptr, "a layer"},
     {"units", "dense: outputs", LAYER_FIELD(l.units), kPositive,
      [](const LayerSpec& l) { return for_layers(l, {L::kDense}); }, "a dense layer"},
-    {"activation", "dense, activation: the function (default linear)", LAYER_FIELD(l.activation),
-     {}, [](const LayerSpec& l) { return for_layers(l, {L::kDense, L::kActivation}); }},
+    {"activation",
+     "dense, activation: the function (default linear)",
+     LAYER_FIELD(l.activation),
+     {},
+     [](const LayerSpec& l) {
+       return for_layers(l, {L::kDense, L::kActivation});
+     }},
     {"rate", "dropout: the fraction of units dropped", LAYER_FIELD(l.rate), kUnitOpen,
      [](const LayerSpec& l) { return for_layers(l, {L::kDropout}); }, "a dropout layer"},
     {"kernel_l2", "dense: adds kernel_l2 * sum(kernel^2) to the loss", LAYER_FIELD(l.kernel_l2),
@@ -175,8 +198,8 @@ void add_rows(std::ostringstream& out, std::span<const KeySpec<Target>> keys,
     const bool list = std::holds_alternative<std::vector<LayerSpec>*>(field);
     const std::string text = field_text(field);
     const std::string shown = !key.required_for.empty() || list ? "required"
-                              : text.empty()            ? "empty"
-                                                        : "`" + text + "`";
+                              : text.empty()                    ? "empty"
+                                                                : "`" + text + "`";
     out << "| `" << prefix << key.name << "` | " << value_text(key) << " | " << shown << " | "
         << key.help << " |\n";
   }

@@ -79,7 +79,7 @@ struct ValueReader {
   void operator()(std::size_t* out) const {
     const std::string s = text();
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-    if (ec != std::errc() || end != s.data() + s.size() || *out < range.lo) {
+    if (ec != std::errc() || end != s.data() + s.size() || static_cast<double>(*out) < range.lo) {
       r.fail(path(), std::string("must be a ") + (range.lo >= 1 ? "positive" : "non-negative") +
                          " integer (got '" + s + "')");
     }
@@ -92,7 +92,7 @@ struct ValueReader {
     *out = s == "true";
   }
   template <typename Enum>
-    requires std::is_enum_v<Enum>
+  requires std::is_enum_v<Enum>
   void operator()(Enum* out) const {
     const std::string s = text();
     const std::optional<Enum> value = enum_from_name<Enum>(s);

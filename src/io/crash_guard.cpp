@@ -20,7 +20,8 @@ void check_parse_survives(const std::function<void()>& parse, const std::string&
     _exit(0);
   }
   int status = 0;
-  if (waitpid(child, &status, 0) != child) throw std::runtime_error("cannot wait for the file check");
+  if (waitpid(child, &status, 0) != child)
+    throw std::runtime_error("cannot wait for the file check");
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
   const std::string how = WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
                                               : "exit " + std::to_string(WEXITSTATUS(status));

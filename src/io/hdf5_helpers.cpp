@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "mnist_dp/core/input_file.hpp"
 #include "mnist_dp/io/atomic_file.hpp"
 #include "mnist_dp/io/file_seal.hpp"
-#include "mnist_dp/core/input_file.hpp"
 
 namespace mnist_dp::hdf5 {
 

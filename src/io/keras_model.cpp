@@ -1,5 +1,7 @@
 // Keras legacy HDF5 model files: writing an exported network, reading one
 // back (ours or Keras' own), and loading either a model or a checkpoint.
+#include "mnist_dp/io/keras_model.hpp"
+
 #include <string_view>
 
 #include "crash_guard.hpp"
@@ -8,7 +10,6 @@
 #include "mnist_dp/core/errors.hpp"
 #include "mnist_dp/io/checkpoint.hpp"
 #include "mnist_dp/io/checkpoint_store.hpp"
-#include "mnist_dp/io/keras_model.hpp"
 
 namespace mnist_dp {
 namespace {

@@ -111,7 +111,7 @@ std::string keras_model_config(const ModelSpec& config, std::size_t input_size) 
 }
 
 ModelSpec parse_keras_model_config(const std::string& text, const std::string& source,
-                                     std::size_t& input_size) {
+                                   std::size_t& input_size) {
   json model;
   try {
     model = json::parse(text);

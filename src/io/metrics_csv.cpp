@@ -1,8 +1,9 @@
 // The metrics CSV, written atomically.
+#include "mnist_dp/io/metrics_csv.hpp"
+
 #include <cstdio>
 
 #include "mnist_dp/io/atomic_file.hpp"
-#include "mnist_dp/io/metrics_csv.hpp"
 
 namespace mnist_dp {
 

@@ -10,10 +10,9 @@ LearningRateSchedule::LearningRateSchedule(const ScheduleSettings& settings, dou
                                            BatchScaling scaling, std::size_t steps_per_epoch,
                                            std::size_t epochs)
     : settings_(settings),
-      peak_(scaling.base_batch_size == 0
-                ? learning_rate
-                : learning_rate * static_cast<double>(scaling.batch_size) /
-                      static_cast<double>(scaling.base_batch_size)),
+      peak_(scaling.base_batch_size == 0 ? learning_rate
+                                         : learning_rate * static_cast<double>(scaling.batch_size) /
+                                               static_cast<double>(scaling.base_batch_size)),
       steps_per_epoch_(static_cast<double>(steps_per_epoch)),
       warmup_steps_(std::ceil(settings.warmup_epochs * static_cast<double>(steps_per_epoch))),
       total_steps_(static_cast<double>(steps_per_epoch * epochs)) {}

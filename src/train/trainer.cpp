@@ -48,8 +48,8 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
                 {config.optimizer.base_batch_size, config.training.batch_size},
                 sampler_.steps_per_epoch(), config.training.epochs),
       checkpoints_(checkpoint_schedule(config, sampler_.steps_per_epoch())),
-      evaluator_(data.test.features, eval_rows_per_pass(config.training.eval_batch_size,
-                                                        data.test.count, comm.size())),
+      evaluator_(data.test.features,
+                 eval_rows_per_pass(config.training.eval_batch_size, data.test.count, comm.size())),
       has_l2_(has_l2(model_.params())),
       batch_x_(sampler_.max_local_batch() * data.train.features),
       batch_labels_(sampler_.max_local_batch()) {

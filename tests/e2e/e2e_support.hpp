@@ -26,8 +26,8 @@ double final_val_accuracy(const std::string& csv_path);
 // Lines of output that start with "mnist_dp: error:".
 std::vector<std::string> error_lines(const std::string& output);
 // Every entry below `dir`: relative path -> file bytes, "-> target" for a
-// symlink, "<dir>" for a directory, "<special file>" for a FIFO or device. The run lock file is left out: taking the
-// lock rewrites its holder text, which is no user data.
+// symlink, "<dir>" for a directory, "<special file>" for a FIFO or device. The run lock file is
+// left out: taking the lock rewrites its holder text, which is no user data.
 std::map<std::string, std::string> tree_snapshot(const std::string& dir);
 
 }  // namespace mnist_dp::testing

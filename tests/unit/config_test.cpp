@@ -2,14 +2,14 @@
 // and rejection of bad keys and values with the key named in the message.
 #include "mnist_dp/config/config.hpp"
 
-#include "mnist_dp/config/config_keys.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <ostream>
 #include <sstream>
+
+#include "mnist_dp/config/config_keys.hpp"
 
 namespace mnist_dp {
 namespace {

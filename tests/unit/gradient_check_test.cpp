@@ -8,12 +8,12 @@
 #include <ostream>
 #include <vector>
 
+#include "mnist_dp/core/rng.hpp"
 #include "mnist_dp/nn/activation.hpp"
 #include "mnist_dp/nn/dense.hpp"
 #include "mnist_dp/nn/dropout.hpp"
-#include "mnist_dp/nn/softmax_cross_entropy.hpp"
 #include "mnist_dp/nn/model.hpp"
-#include "mnist_dp/core/rng.hpp"
+#include "mnist_dp/nn/softmax_cross_entropy.hpp"
 
 namespace mnist_dp {
 namespace {

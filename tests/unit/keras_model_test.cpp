@@ -3,10 +3,11 @@
 // regularizer without its config (both once read through nlohmann's const
 // operator[], undefined for a missing key: a use-after-free under ASan). A file
 // that crashes HDF5 itself gives an error, not a crash.
+#include "mnist_dp/io/keras_model.hpp"
+
 #include <gtest/gtest.h>
 
 #include "mnist_dp/data/idx_reader.hpp"
-#include "mnist_dp/io/keras_model.hpp"
 #include "test_support.hpp"
 
 namespace mnist_dp {

@@ -20,8 +20,8 @@ namespace mnist_dp {
 // and float numbers, bool true/false, enums one of their names, and the layer
 // list a YAML list of maps read with layer_keys().
 using FieldRef =
-    std::variant<std::string*, std::size_t*, double*, float*, bool*, OptimizerKind*,
-                 ScheduleKind*, DatasetKind*, Loss*, LayerKind*, Activation*, std::vector<LayerSpec>*>;
+    std::variant<std::string*, std::size_t*, double*, float*, bool*, OptimizerKind*, ScheduleKind*,
+                 DatasetKind*, Loss*, LayerKind*, Activation*, std::vector<LayerSpec>*>;
 
 // Allowed values of a number ([lo, hi], an end excluded when open), or of a
 // count (lo is 0 or 1; hi unused).
@@ -76,7 +76,7 @@ template <>
 struct EnumNames<Loss> {
   static constexpr std::string_view what = "loss";
   static constexpr std::string_view names[] = {"categorical_crossentropy",
-                                                "sparse_categorical_crossentropy"};
+                                               "sparse_categorical_crossentropy"};
 };
 template <>
 struct EnumNames<LayerKind> {
@@ -109,7 +109,9 @@ std::string unknown_name_message(std::string_view name) {
   const auto& names = EnumNames<Enum>::names;
   std::string expected;
   for (std::size_t i = 0; i < std::size(names); ++i) {
-    expected += std::string(i == 0 ? "" : i + 1 == std::size(names) ? " or " : ", ") +
+    expected += std::string(i == 0                      ? ""
+                            : i + 1 == std::size(names) ? " or "
+                                                        : ", ") +
                 std::string(names[i]);
   }
   return "unknown " + std::string(EnumNames<Enum>::what) + " '" + std::string(name) +

@@ -46,6 +46,6 @@ std::vector<std::string> keras_layer_names(const ModelSpec& config);
 // The Keras model_config JSON of a network, and its inverse.
 std::string keras_model_config(const ModelSpec& config, std::size_t input_size);
 ModelSpec parse_keras_model_config(const std::string& json, const std::string& source,
-                                     std::size_t& input_size);
+                                   std::size_t& input_size);
 
 }  // namespace mnist_dp

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "mnist_dp/nn/model_spec.hpp"
 #include "mnist_dp/nn/layer.hpp"
+#include "mnist_dp/nn/model_spec.hpp"
 #include "mnist_dp/nn/params.hpp"
 
 namespace mnist_dp {

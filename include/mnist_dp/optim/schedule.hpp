@@ -28,8 +28,8 @@ struct BatchScaling {
 
 class LearningRateSchedule {
  public:
-  LearningRateSchedule(const ScheduleSettings& settings, double learning_rate,
-                       BatchScaling scaling, std::size_t steps_per_epoch, std::size_t epochs);
+  LearningRateSchedule(const ScheduleSettings& settings, double learning_rate, BatchScaling scaling,
+                       std::size_t steps_per_epoch, std::size_t epochs);
 
   // The rate after batch scaling, before warmup and decay.
   double peak() const { return peak_; }
