@@ -7,7 +7,7 @@
 
 #include "mnist_dp/app/cli.hpp"
 #include "mnist_dp/comm/collective_status.hpp"
-#include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/core/errors.hpp"
 #include "mnist_dp/io/output_guard.hpp"
 
 namespace mnist_dp {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "mnist_dp/app/cli.hpp"
-#include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/core/errors.hpp"
 #include "mnist_dp/io/keras_model.hpp"
 #include "mnist_dp/nn/model.hpp"
 

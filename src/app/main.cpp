@@ -17,8 +17,8 @@
 #include "mnist_dp/comm/mpi_communicator.hpp"
 #include "mnist_dp/config/config.hpp"
 #include "mnist_dp/core/blas.hpp"
+#include "mnist_dp/core/errors.hpp"
 #include "mnist_dp/data/dataset.hpp"
-#include "mnist_dp/data/idx_reader.hpp"
 #include "mnist_dp/io/atomic_file.hpp"
 #include "mnist_dp/io/checkpoint.hpp"
 #include "mnist_dp/io/checkpoint_store.hpp"
@@ -77,6 +77,113 @@ void refuse_to_replace_checkpoints(const std::string& dir, bool resuming, bool o
                    "(which replaces them once this run writes its first checkpoint)");
 }
 
+// The run's config and the checkpoint it continues from. A checkpoint named
+// by --resume comes first: without --config, its config is the run's.
+struct RunSetup {
+  ResumeChoice resume;
+  Config config;
+  std::string source;  // the config's file, for messages
+};
+
+RunSetup read_setup(Communicator& comm, const CliOptions& cli) {
+  RunSetup s;
+  const bool auto_resume = cli.resume == "auto";
+  if (!cli.resume.empty() && !auto_resume) {
+    run_collectively(comm, kExitDataError, [&] { s.resume = choose_resume(cli.resume); });
+  }
+  s.source = cli.config.empty() ? s.resume.path + " (config)" : cli.config;
+  run_collectively(comm, kExitUsage, [&] {
+    s.config = cli.config.empty()
+                   ? parse_config(s.resume.checkpoint->config_yaml, s.source, cli.sets)
+                   : load_config_file(cli.config, cli.sets);
+    if (s.config.training.batch_size < static_cast<std::size_t>(comm.size())) {
+      throw ConfigError("training.batch_size: the global batch (" +
+                        std::to_string(s.config.training.batch_size) + ") is smaller than the " +
+                        std::to_string(comm.size()) + " ranks");
+    }
+    if (auto_resume && s.config.output.checkpoint_dir.empty()) {
+      throw UsageError(
+          "--resume auto: output.checkpoint_dir is empty, so there is nothing to "
+          "resume from (set it, or leave out --resume)");
+    }
+  });
+  comm.set_collective_timeout(s.config.training.collective_timeout_s);
+  if (auto_resume) {
+    run_collectively(comm, kExitDataError,
+                     [&] { s.resume = choose_resume_checkpoint(s.config.output.checkpoint_dir); });
+  }
+  return s;
+}
+
+void check_memory(Communicator& comm, const RunSetup& s, const DatasetPair& data) {
+  run_collectively(comm, kExitUsage, [&] {
+    const std::optional<double> limit = memory_limit_bytes();
+    if (!limit) return;
+    check_memory_fits(estimate_rank_memory(s.config, data.train.features, data.train.count,
+                                           data.test.count, data.num_classes, comm.size()),
+                      comm.local_size(), *limit, s.source);
+  });
+}
+// Every output is checked before training; rank 0 writes them all. Rank 0
+// takes the checkpoint directory's lock into `lock`, held until the run ends.
+// the checkpoint directory's lock (held until the run ends), if there is one.
+void prepare_outputs(Communicator& comm, const CliOptions& cli, const RunSetup& s,
+                     const CheckpointStore& store, std::optional<RunLock>& lock) {
+  const OutputConfig& out = s.config.output;
+  run_collectively(comm, kExitUsage, [&] {
+    if (comm.rank() == 0) check_output_paths(cli, s.config, s.resume);
+  });
+  run_collectively(comm, kExitRuntimeError, [&] {
+    if (comm.rank() != 0) return;
+    check_output_writable(out.metrics, "output.metrics");
+    check_output_writable(cli.profile_json, "--profile-json");
+    if (out.checkpoint_dir.empty()) return;
+    store.check_writable();
+    lock.emplace(out.checkpoint_dir);
+  });
+  run_collectively(comm, kExitUsage, [&] {
+    if (comm.rank() != 0) return;
+    refuse_to_replace_checkpoints(out.checkpoint_dir, s.resume.checkpoint.has_value(),
+                                  cli.overwrite);
+  });
+}
+
+// The banner, the model summary and where the run resumes.
+void print_start(const Communicator& comm, const RunSetup& s, const DatasetPair& data,
+                 const Trainer& trainer, int blas_threads) {
+  const Config& config = s.config;
+  const std::size_t per_rank = (config.training.batch_size + comm.size() - 1) / comm.size();
+  char banner[512];
+  std::snprintf(banner, sizeof banner,
+                "mnist_dp: %d rank(s) x %d BLAS thread(s); %s: %zu train / %zu test images; "
+                "global batch %zu (<= %zu per rank)\n",
+                comm.size(), blas_threads, dataset_name(config.data.kind).c_str(), data.train.count,
+                data.test.count, config.training.batch_size, per_rank);
+  print_rank0(comm, banner + trainer.model().summary());
+  if (!s.resume.remark.empty()) print_rank0(comm, "mnist_dp: " + s.resume.remark + "\n");
+  if (s.resume.checkpoint) {
+    print_rank0(comm, "Resuming from " + s.resume.path + " at epoch " +
+                          std::to_string(s.resume.checkpoint->progress.epoch + 1) + ", step " +
+                          std::to_string(s.resume.checkpoint->progress.step_in_epoch) + "\n");
+  }
+}
+
+// --profile and --profile-json.
+void report_profile(Communicator& comm, const CliOptions& cli, const Trainer& trainer) {
+  const int peak_rss_kib = comm.allreduce_max(peak_resident_kib());
+  if (cli.profile) {
+    print_rank0(comm, trainer.timers().table() + "peak resident memory: " +
+                          std::to_string(peak_rss_kib / 1024) + " MiB (largest rank)\n");
+  }
+  run_collectively(comm, kExitRuntimeError, [&] {
+    if (comm.rank() != 0 || cli.profile_json.empty()) return;
+    std::ostringstream json;
+    json << "{\"phases\": " << trainer.timers().json() << ", \"ranks\": " << comm.size()
+         << ", \"max_rss_kib\": " << peak_rss_kib << "}\n";
+    write_file_atomically(cli.profile_json, json.str(), "profile JSON");
+  });
+}
+
 int run(Communicator& comm, int argc, char** argv) {
   CliOptions cli;
   run_collectively(comm, kExitUsage, [&] { cli = parse_cli(argc, argv); });
@@ -84,71 +191,19 @@ int run(Communicator& comm, int argc, char** argv) {
     print_rank0(comm, cli.help_text);
     return kExitOk;
   }
-
-  // A checkpoint named by --resume comes first: without --config, its config is the run's.
-  ResumeChoice resume;
-  const bool auto_resume = cli.resume == "auto";
-  if (!cli.resume.empty() && !auto_resume) {
-    run_collectively(comm, kExitDataError, [&] { resume = choose_resume(cli.resume); });
-  }
-  Config config;
-  run_collectively(comm, kExitUsage, [&] {
-    config = cli.config.empty()
-                 ? parse_config(resume.checkpoint->config_yaml, resume.path + " (config)", cli.sets)
-                 : load_config_file(cli.config, cli.sets);
-    if (config.training.batch_size < static_cast<std::size_t>(comm.size())) {
-      throw ConfigError("training.batch_size: the global batch (" +
-                        std::to_string(config.training.batch_size) + ") is smaller than the " +
-                        std::to_string(comm.size()) + " ranks");
-    }
-    if (auto_resume && config.output.checkpoint_dir.empty()) {
-      throw UsageError(
-          "--resume auto: output.checkpoint_dir is empty, so there is nothing to "
-          "resume from (set it, or leave out --resume)");
-    }
-  });
-  comm.set_collective_timeout(config.training.collective_timeout_s);
-  if (auto_resume) {
-    run_collectively(comm, kExitDataError,
-                     [&] { resume = choose_resume_checkpoint(config.output.checkpoint_dir); });
-  }
+  const RunSetup setup = read_setup(comm, cli);
+  const Config& config = setup.config;
   if (cli.print_config) {
     print_rank0(comm, to_yaml(config));
     return kExitOk;
   }
-  const std::string source = cli.config.empty() ? resume.path + " (config)" : cli.config;
-
   DatasetPair data;
   run_collectively(comm, kExitDataError, [&] { data = load_datasets(config.data); });
-  run_collectively(comm, kExitUsage, [&] {
-    const std::optional<double> limit = memory_limit_bytes();
-    if (!limit) return;
-    check_memory_fits(estimate_rank_memory(config, data.train.features, data.train.count,
-                                           data.test.count, data.num_classes, comm.size()),
-                      comm.local_size(), *limit, source);
-  });
-
-  std::optional<RunLock> lock;
+  check_memory(comm, setup, data);
   CheckpointStore store(config.output.checkpoint_dir, config.output.keep_checkpoints,
-                        cli.overwrite && !resume.checkpoint);
-  // Every output is checked before training; rank 0 writes them all.
-  run_collectively(comm, kExitUsage, [&] {
-    if (comm.rank() == 0) check_output_paths(cli, config, resume);
-  });
-  run_collectively(comm, kExitRuntimeError, [&] {
-    if (comm.rank() != 0) return;
-    check_output_writable(config.output.metrics, "output.metrics");
-    check_output_writable(cli.profile_json, "--profile-json");
-    if (config.output.checkpoint_dir.empty()) return;
-    store.check_writable();
-    lock.emplace(config.output.checkpoint_dir);  // held until the run ends
-  });
-  run_collectively(comm, kExitUsage, [&] {
-    if (comm.rank() == 0) {
-      refuse_to_replace_checkpoints(config.output.checkpoint_dir, resume.checkpoint.has_value(),
-                                    cli.overwrite);
-    }
-  });
+                        cli.overwrite && !setup.resume.checkpoint);
+  std::optional<RunLock> lock;
+  prepare_outputs(comm, cli, setup, store, lock);
 
   const int blas_threads = default_blas_threads(comm.local_size());
   set_blas_threads(blas_threads);
@@ -159,40 +214,14 @@ int run(Communicator& comm, int argc, char** argv) {
     store.check_space(trainer->model().params().size() *
                       (1 + optimizer_slot_count(config.optimizer)));
   });
-  if (resume.checkpoint) {
+  if (setup.resume.checkpoint) {
     run_collectively(comm, kExitDataError,
-                     [&] { trainer->restore(*resume.checkpoint, resume.path); });
+                     [&] { trainer->restore(*setup.resume.checkpoint, setup.resume.path); });
   }
-  const std::size_t per_rank = (config.training.batch_size + comm.size() - 1) / comm.size();
-  char banner[512];
-  std::snprintf(banner, sizeof banner,
-                "mnist_dp: %d rank(s) x %d BLAS thread(s); %s: %zu train / %zu test images; "
-                "global batch %zu (<= %zu per rank)\n",
-                comm.size(), blas_threads, dataset_name(config.data.kind).c_str(), data.train.count,
-                data.test.count, config.training.batch_size, per_rank);
-  print_rank0(comm, banner + trainer->model().summary());
-  if (!resume.remark.empty()) print_rank0(comm, "mnist_dp: " + resume.remark + "\n");
-  if (resume.checkpoint) {
-    print_rank0(comm, "Resuming from " + resume.path + " at epoch " +
-                          std::to_string(resume.checkpoint->progress.epoch + 1) + ", step " +
-                          std::to_string(resume.checkpoint->progress.step_in_epoch) + "\n");
-  }
-
+  print_start(comm, setup, data, *trainer, blas_threads);
   install_stop_signal_handlers();
   trainer->run(make_cli_hooks(config, store));
-
-  const int peak_rss_kib = comm.allreduce_max(peak_resident_kib());
-  if (cli.profile) {
-    print_rank0(comm, trainer->timers().table() + "peak resident memory: " +
-                          std::to_string(peak_rss_kib / 1024) + " MiB (largest rank)\n");
-  }
-  run_collectively(comm, kExitRuntimeError, [&] {
-    if (comm.rank() != 0 || cli.profile_json.empty()) return;
-    std::ostringstream json;
-    json << "{\"phases\": " << trainer->timers().json() << ", \"ranks\": " << comm.size()
-         << ", \"max_rss_kib\": " << peak_rss_kib << "}\n";
-    write_file_atomically(cli.profile_json, json.str(), "profile JSON");
-  });
+  report_profile(comm, cli, *trainer);
   return kExitOk;
 }
 

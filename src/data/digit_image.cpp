@@ -10,8 +10,8 @@
 #include <cmath>
 #include <memory>
 
+#include "mnist_dp/core/errors.hpp"
 #include "mnist_dp/core/input_file.hpp"
-#include "mnist_dp/data/idx_reader.hpp"
 
 namespace mnist_dp {
 namespace {

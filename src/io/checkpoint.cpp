@@ -6,8 +6,8 @@
 
 #include "fnv1a.hpp"
 #include "hdf5_helpers.hpp"
+#include "mnist_dp/core/errors.hpp"
 #include "mnist_dp/core/input_file.hpp"
-#include "mnist_dp/data/idx_reader.hpp"
 #include "mnist_dp/io/file_seal.hpp"
 
 namespace mnist_dp {

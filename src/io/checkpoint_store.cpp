@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/core/errors.hpp"
 #include "mnist_dp/io/atomic_file.hpp"
 #include "mnist_dp/io/output_guard.hpp"
 

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/core/errors.hpp"
 #include "mnist_dp/io/keras_model.hpp"
 
 namespace mnist_dp {

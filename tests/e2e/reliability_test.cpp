@@ -15,7 +15,7 @@
 #include <sstream>
 
 #include "e2e_support.hpp"
-#include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/core/errors.hpp"
 #include "mnist_dp/io/checkpoint.hpp"
 
 namespace mnist_dp::testing {

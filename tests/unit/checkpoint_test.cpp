@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/core/errors.hpp"
 #include "mnist_dp/io/file_seal.hpp"
 #include "test_support.hpp"
 

@@ -6,9 +6,9 @@
 #include <functional>
 #include <ostream>
 
+#include "mnist_dp/core/errors.hpp"
 #include "mnist_dp/data/dataset.hpp"
 #include "mnist_dp/data/digits_csv.hpp"
-#include "mnist_dp/data/idx_reader.hpp"
 #include "test_support.hpp"
 
 namespace mnist_dp {

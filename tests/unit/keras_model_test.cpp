@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/core/errors.hpp"
 #include "test_support.hpp"
 
 namespace mnist_dp {

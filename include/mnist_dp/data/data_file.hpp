@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "mnist_dp/data/idx_reader.hpp"
+#include "mnist_dp/core/errors.hpp"
 
 namespace mnist_dp {
 
