@@ -21,6 +21,7 @@ void refuse_stray_arguments(const boost::program_options::parsed_options& parsed
 CliOptions parse_cli(int argc, char** argv) {
   namespace po = boost::program_options;
   CliOptions o;
+  bool deterministic = false;
   po::options_description desc(
       "Usage: mpirun -np N mnist_dp --config FILE [options]\n"
       "       mnist_dp export|evaluate|predict ... (see mnist_dp COMMAND --help)\n"
@@ -37,6 +38,8 @@ CliOptions parse_cli(int argc, char** argv) {
       ("print-config", po::bool_switch(&o.print_config), "print the resolved config as YAML and exit")
       ("profile", po::bool_switch(&o.profile), "print time spent per phase at the end")
       ("profile-json", po::value(&o.profile_json), "also write the phase times as JSON to this file")
+      ("deterministic", po::bool_switch(&deterministic),
+       "the same bytes at any rank count: the same as --set training.deterministic=true")
       ("overwrite", po::bool_switch(&o.overwrite),
        "allow replacing protected files: start afresh in a checkpoint directory that holds "
        "checkpoints, or write an output onto a checkpoint");
@@ -54,6 +57,7 @@ CliOptions parse_cli(int argc, char** argv) {
     throw UsageError(
         "--resume: empty value (give a checkpoint file, a checkpoint directory or 'auto')");
   }
+  if (deterministic) o.sets.push_back("training.deterministic=true");
   o.help = vm.count("help") > 0;
   std::ostringstream text;
   text << desc;

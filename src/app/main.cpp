@@ -156,9 +156,10 @@ void print_start(const Communicator& comm, const RunSetup& s, const DatasetPair&
   char banner[512];
   std::snprintf(banner, sizeof banner,
                 "mnist_dp: %d rank(s) x %d BLAS thread(s); %s: %zu train / %zu test images; "
-                "global batch %zu (<= %zu per rank)\n",
+                "global batch %zu (<= %zu per rank)%s\n",
                 comm.size(), blas_threads, dataset_name(config.data.kind).c_str(), data.train.count,
-                data.test.count, config.training.batch_size, per_rank);
+                data.test.count, config.training.batch_size, per_rank,
+                config.training.deterministic ? "; deterministic (same bytes at any -np)" : "");
   print_rank0(comm, banner + trainer.model().summary());
   if (!s.resume.remark.empty()) print_rank0(comm, "mnist_dp: " + s.resume.remark + "\n");
   if (s.resume.checkpoint) {
@@ -205,7 +206,10 @@ int run(Communicator& comm, int argc, char** argv) {
   std::optional<RunLock> lock;
   prepare_outputs(comm, cli, setup, store, lock);
 
-  const int blas_threads = default_blas_threads(comm.local_size());
+  // The deterministic mode pins one BLAS thread: OpenBLAS's threaded
+  // drivers split the work differently, whatever OPENBLAS_NUM_THREADS says.
+  const int blas_threads =
+      config.training.deterministic ? 1 : default_blas_threads(comm.local_size());
   set_blas_threads(blas_threads);
   std::optional<Trainer> trainer;
   run_collectively(comm, kExitUsage, [&] { trainer.emplace(config, to_yaml(config), comm, data); });

@@ -20,6 +20,7 @@ namespace mnist_dp {
 namespace {
 
 constexpr int kRingTag = 8;
+constexpr int kPieceTag = 100;  // + the piece index on its sender
 
 }  // namespace
 
@@ -32,6 +33,7 @@ MpiCommunicator::MpiCommunicator(int* argc, char*** argv) {
   MPI_Comm_size(node, &local_size_);
   MPI_Comm_free(&node);
   watchdog_ = std::make_unique<MpiWatchdog>(rank_, size_);
+  piece_requests_ = std::make_unique<Requests>();
 }
 
 MpiCommunicator::~MpiCommunicator() {
@@ -107,6 +109,52 @@ void MpiCommunicator::allgather_blocks(std::span<float> data) {
   MPI_Iallgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data.data(), counts_.data(), offsets_.data(),
                   MPI_FLOAT, MPI_COMM_WORLD, &request);
   watchdog_->finish(request, "allgather");
+}
+
+void MpiCommunicator::allgather_blocks(std::span<double> data) {
+  set_blocks(data.size());
+  MPI_Request request;
+  MPI_Iallgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data.data(), counts_.data(), offsets_.data(),
+                  MPI_DOUBLE, MPI_COMM_WORLD, &request);
+  watchdog_->finish(request, "allgather");
+}
+
+struct MpiCommunicator::Requests {
+  std::vector<MPI_Request> list;
+};
+
+// Point-to-point: piece i of this rank goes, block by block, to each owner;
+// the tag is the piece's index on its sender. Nothing is summed here.
+void MpiCommunicator::gather_blocks_of_pieces(std::span<const float* const> mine, std::size_t n,
+                                              std::span<const std::size_t> pieces_per_rank,
+                                              std::span<float> received) {
+  watchdog_->begin();
+  std::size_t total = 0;
+  for (std::size_t count : pieces_per_rank) total += count;
+  std::vector<MPI_Request>& requests = piece_requests_->list;
+  requests.clear();
+  if (requests.capacity() < 2 * total) requests.reserve(2 * total);
+  const Block own = block_of(n, rank_, size_);
+  std::size_t at = 0;
+  for (int r = 0; r < size_; ++r) {
+    if (r == rank_) continue;
+    for (std::size_t i = 0; i < pieces_per_rank[static_cast<std::size_t>(r)]; ++i) {
+      requests.emplace_back();
+      MPI_Irecv(received.data() + at, static_cast<int>(own.size()), MPI_FLOAT, r,
+                kPieceTag + static_cast<int>(i), MPI_COMM_WORLD, &requests.back());
+      at += own.size();
+    }
+  }
+  for (int q = 0; q < size_; ++q) {
+    if (q == rank_) continue;
+    const Block theirs = block_of(n, q, size_);
+    for (std::size_t i = 0; i < mine.size(); ++i) {
+      requests.emplace_back();
+      MPI_Isend(mine[i] + theirs.begin, static_cast<int>(theirs.size()), MPI_FLOAT, q,
+                kPieceTag + static_cast<int>(i), MPI_COMM_WORLD, &requests.back());
+    }
+  }
+  watchdog_->wait(requests, "piece_exchange");
 }
 
 int MpiCommunicator::allreduce_min(int value) {

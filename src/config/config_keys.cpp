@@ -120,6 +120,10 @@ const KeySpec<Config> kConfigKeys[] = {
     {"training.collective_timeout_s",
      "a rank waiting this long in a collective ends the run, naming the missing ranks (0: never)",
      FIELD(c.training.collective_timeout_s), kNonNegative},
+    {"training.deterministic",
+     "the same bytes at any rank count: fixed 16-row shards summed in a fixed order, one BLAS "
+     "thread per rank",
+     FIELD(c.training.deterministic)},
     {"output.checkpoint_dir", "where checkpoints go (empty: none)", FIELD(c.output.checkpoint_dir)},
     {"output.checkpoint_every_epochs", "0: only at the end of training",
      FIELD(c.output.checkpoint_every_epochs), kNonNegative},

@@ -17,7 +17,8 @@ DenseLayer::DenseLayer(std::string name, const DenseSettings& settings, std::siz
       activation_(settings.activation),
       params_(params),
       kernel_(params.add(name_ + "/kernel", in, units_, settings.kernel_l2)),
-      bias_(params.add(name_ + "/bias", 1, units_, settings.bias_l2)) {}
+      bias_(params.add(name_ + "/bias", 1, units_, settings.bias_l2)),
+      bias_sum_(units_) {}
 
 void DenseLayer::initialize(std::uint64_t seed, std::uint64_t layer_index) {
   constexpr std::uint64_t kInitStream = 0x696e6974ULL;  // "init"
@@ -42,13 +43,19 @@ void DenseLayer::forward(const StepContext&, ConstMatrixView in, MatrixView out)
 void DenseLayer::backward(ConstMatrixView in, ConstMatrixView out, MatrixView grad_out,
                           MatrixView grad_in) {
   activation_backward(activation_, out, grad_out);
-  gemm(Transpose::kYes, Transpose::kNo, 1.0f, in, grad_out, 0.0f, params_.grad(kernel_));
-  float* db = params_.grad(bias_).data;
-  for (std::size_t c = 0; c < units_; ++c) db[c] = 0.0f;
+  const bool accumulate = params_.accumulating();
+  gemm(Transpose::kYes, Transpose::kNo, 1.0f, in, grad_out, accumulate ? 1.0f : 0.0f,
+       params_.grad(kernel_));
+  // The batch's bias gradient is summed apart and then added, so that
+  // accumulating equals adding a separately computed gradient.
+  float* sum = bias_sum_.data();
+  for (std::size_t c = 0; c < units_; ++c) sum[c] = 0.0f;
   for (std::size_t r = 0; r < grad_out.rows; ++r) {
     const float* g = grad_out.row(r);
-    for (std::size_t c = 0; c < units_; ++c) db[c] += g[c];
+    for (std::size_t c = 0; c < units_; ++c) sum[c] += g[c];
   }
+  float* db = params_.grad(bias_).data;
+  for (std::size_t c = 0; c < units_; ++c) db[c] = accumulate ? db[c] + sum[c] : sum[c];
   if (grad_in.data) {
     gemm(Transpose::kNo, Transpose::kYes, 1.0f, grad_out, params_.value(kernel_), 0.0f, grad_in);
   }

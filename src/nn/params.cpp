@@ -29,7 +29,18 @@ ConstMatrixView ParameterBuffer::value(std::size_t handle) const {
 
 MatrixView ParameterBuffer::grad(std::size_t handle) {
   const ParamTensor& t = tensors_.at(handle);
-  return {grads_.data() + t.offset, t.rows, t.cols};
+  return {(grad_target_ ? grad_target_ : grads_.data()) + t.offset, t.rows, t.cols};
+}
+
+void ParameterBuffer::set_grad_target(std::span<float> target, bool accumulate) {
+  if (target.size() != size()) throw std::invalid_argument("set_grad_target: wrong size");
+  grad_target_ = target.data();
+  accumulate_ = accumulate;
+}
+
+void ParameterBuffer::reset_grad_target() {
+  grad_target_ = nullptr;
+  accumulate_ = false;
 }
 
 }  // namespace mnist_dp

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <string>
 
+#include "mnist_dp/train/shard_plan.hpp"
+
 namespace mnist_dp {
 namespace {
 
@@ -76,9 +78,10 @@ MemoryEstimate estimate_rank_memory(const Config& config, std::size_t features,
   const auto slots = static_cast<double>(optimizer_slot_count(config.optimizer));
   const double local_batch =
       std::ceil(static_cast<double>(std::min(config.training.batch_size, train_count)) / p);
+  const bool deterministic = config.training.deterministic;
   const double rows = std::max(
-      local_batch,
-      static_cast<double>(eval_rows_per_pass(config.training.eval_batch_size, test_count, ranks)));
+      local_batch, static_cast<double>(eval_rows_per_pass(config.training.eval_batch_size,
+                                                          test_count, deterministic ? 1 : ranks)));
 
   MemoryEstimate e;
   // Values and gradients of every parameter; the summed gradient and the
@@ -92,6 +95,14 @@ MemoryEstimate estimate_rank_memory(const Config& config, std::size_t features,
   // holds the checkpoint's copy and the HDF5 image built from it, twice.
   if (!config.output.checkpoint_dir.empty()) {
     e.checkpoint_bytes = (slots + 3 * (1 + slots)) * params * kFloat;
+  }
+  // Deterministic mode: a gradient buffer per group of shards this rank
+  // computes, and this rank's block of the others' pieces.
+  if (deterministic) {
+    const double shards = std::ceil(static_cast<double>(config.training.batch_size) /
+                                    static_cast<double>(kShardRows));
+    const double groups = std::ceil(shards / p / static_cast<double>(kGroupShards)) + 2;
+    e.model_bytes += (groups + shards / p) * params * kFloat;
   }
   e.data_bytes = static_cast<double>(train_count + test_count) * static_cast<double>(features + 1);
   return e;

@@ -31,9 +31,7 @@ void add_into(float* dst, const float* a, const float* b, std::size_t n) {
 
 }  // namespace
 
-std::size_t tree_split(std::size_t lo, std::size_t hi) {
-  return lo + std::bit_floor(hi - lo - 1);
-}
+std::size_t tree_split(std::size_t lo, std::size_t hi) { return lo + std::bit_floor(hi - lo - 1); }
 
 std::vector<Piece> batch_pieces(std::size_t shards, int ranks) {
   const std::size_t groups = (shards + kGroupShards - 1) / kGroupShards;

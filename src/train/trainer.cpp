@@ -18,10 +18,27 @@
 namespace mnist_dp {
 namespace {
 
+// Rows of one evaluation pass. The deterministic mode's passes are fixed
+// chunks of the test set, whatever the rank count.
+std::size_t eval_chunk(const Config& config, std::size_t test_count, int ranks) {
+  return eval_rows_per_pass(config.training.eval_batch_size, test_count,
+                            config.training.deterministic ? 1 : ranks);
+}
+
+// The model runs whole local batches, or single shards in the deterministic mode.
 std::size_t model_batch_capacity(const Config& config, const GlobalBatchSampler& sampler,
                                  std::size_t test_count, int ranks) {
-  return std::max(sampler.max_local_batch(),
-                  eval_rows_per_pass(config.training.eval_batch_size, test_count, ranks));
+  const std::size_t train_rows = config.training.deterministic
+                                     ? std::min(kShardRows, sampler.max_local_batch())
+                                     : sampler.max_local_batch();
+  return std::max(train_rows, eval_chunk(config, test_count, ranks));
+}
+
+// The global batch sizes of an epoch's steps: the full batch and the last one.
+std::vector<std::size_t> batch_sizes(std::size_t samples, std::size_t batch) {
+  std::vector<std::size_t> sizes{std::min(batch, samples)};
+  if (samples % batch != 0 && samples > batch) sizes.push_back(samples % batch);
+  return sizes;
 }
 
 CheckpointSchedule checkpoint_schedule(const Config& config, std::size_t steps_per_epoch) {
@@ -38,7 +55,7 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
       comm_(comm),
       data_(data),
       sampler_(data.train.count, config.training.batch_size, config.training.seed, comm.rank(),
-               comm.size()),
+               comm.size(), config.training.deterministic ? kShardRows : 0),
       model_(config.model, data.train.features, data.num_classes,
              model_batch_capacity(config, sampler_, data.test.count, comm.size())),
       block_(block_of(model_.params().size(), comm.rank(), comm.size())),
@@ -48,12 +65,18 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
                 {config.optimizer.base_batch_size, config.training.batch_size},
                 sampler_.steps_per_epoch(), config.training.epochs),
       checkpoints_(checkpoint_schedule(config, sampler_.steps_per_epoch())),
-      evaluator_(data.test.features,
-                 eval_rows_per_pass(config.training.eval_batch_size, data.test.count, comm.size())),
+      evaluator_(data.test.features, eval_chunk(config, data.test.count, comm.size())),
       has_l2_(has_l2(model_.params())),
       batch_x_(sampler_.max_local_batch() * data.train.features),
       batch_labels_(sampler_.max_local_batch()) {
   model_.initialize(config.training.seed);
+  if (config.training.deterministic) {
+    sharded_ = std::make_unique<ShardedGradient>(
+        model_, comm, batch_sizes(data.train.count, config.training.batch_size));
+    const std::size_t chunks = (data.test.count + evaluator_.chunk() - 1) / evaluator_.chunk();
+    eval_loss_.resize(chunks);
+    eval_correct_.resize(chunks);
+  }
 }
 
 void Trainer::restore(const Checkpoint& c, const std::string& source) {
@@ -132,27 +155,8 @@ Trainer::StepSums Trainer::train_step(std::size_t step_in_epoch, const TrainerHo
   gather_batch(data_.train, batch.indices, x, batch_labels_.data());
   timers_.mark(Phase::kData);
 
-  const StepContext ctx{true, config_.training.seed, progress_.global_step, batch.first_position};
-  const ConstMatrixView logits = model_.forward(ctx, x);
-  const MatrixView grad_logits = model_.logits_grad_buffer(rows);
-  // Each sample's gradient is scaled by 1/(global batch size): the summed
-  // gradient is then the mean gradient over the whole global batch.
-  const LossStats stats = softmax_cross_entropy(
-      logits, batch_labels_.data(), 1.0f / static_cast<float>(batch.global_count), grad_logits);
-  timers_.mark(Phase::kForward);
-  model_.backward(x, grad_logits);
-  timers_.mark(Phase::kBackward);
-
-  // Each rank receives the summed gradient of its block of the parameters,
-  // updates that block, and the blocks are then allgathered.
-  comm_.reduce_scatter_sum(model_.params().grads(), block_grads_);
-  StepSums sums{};
-  sums[kLossSum] = stats.loss_sum;
-  sums[kCorrect] = static_cast<double>(stats.correct);
-  sums[kStopRequests] = hooks.stop_requested && hooks.stop_requested() ? 1 : 0;
-  sums[kNonFiniteGradientBlocks] = all_finite(block_grads_) ? 0 : 1;
-  comm_.allreduce_sum(std::span<double>(sums));
-  timers_.mark(Phase::kAllreduce);
+  const bool stop = hooks.stop_requested && hooks.stop_requested();
+  StepSums sums = sharded_ ? sharded_gradient(batch, x, stop) : plain_gradient(batch, x, stop);
   if (has_l2_) {  // the same on every rank: it depends only on the shared parameters
     sums[kLossSum] += l2_penalty(model_.params()) * static_cast<double>(batch.global_count);
     add_l2_gradient(model_.params(), block_grads_, block_.begin);
@@ -177,7 +181,70 @@ Trainer::StepSums Trainer::train_step(std::size_t step_in_epoch, const TrainerHo
   return sums;
 }
 
+Trainer::StepSums Trainer::plain_gradient(const LocalBatch& batch, MatrixView x, bool stop) {
+  const StepContext ctx{true, config_.training.seed, progress_.global_step, batch.first_position};
+  const ConstMatrixView logits = model_.forward(ctx, x);
+  const MatrixView grad_logits = model_.logits_grad_buffer(x.rows);
+  // Each sample's gradient is scaled by 1/(global batch size): the summed
+  // gradient is then the mean gradient over the whole global batch.
+  const LossStats stats = softmax_cross_entropy(
+      logits, batch_labels_.data(), 1.0f / static_cast<float>(batch.global_count), grad_logits);
+  timers_.mark(Phase::kForward);
+  model_.backward(x, grad_logits);
+  timers_.mark(Phase::kBackward);
+
+  // Each rank receives the summed gradient of its block of the parameters,
+  // updates that block, and the blocks are then allgathered.
+  comm_.reduce_scatter_sum(model_.params().grads(), block_grads_);
+  StepSums sums{};
+  sums[kLossSum] = stats.loss_sum;
+  sums[kCorrect] = static_cast<double>(stats.correct);
+  sums[kStopRequests] = stop ? 1 : 0;
+  sums[kNonFiniteGradientBlocks] = all_finite(block_grads_) ? 0 : 1;
+  comm_.allreduce_sum(std::span<double>(sums));
+  timers_.mark(Phase::kAllreduce);
+  return sums;
+}
+
+Trainer::StepSums Trainer::sharded_gradient(const LocalBatch& batch, MatrixView x, bool stop) {
+  const ShardedStepStats stats = sharded_->run(
+      batch, x, batch_labels_.data(), config_.training.seed, progress_.global_step, block_grads_);
+  timers_.mark(Phase::kBackward);
+  // Flags travel as integers: no float is summed by MPI in this mode.
+  const int flags = comm_.allreduce_max((stop ? 1 : 0) | (all_finite(block_grads_) ? 0 : 2));
+  timers_.mark(Phase::kAllreduce);
+  StepSums sums{};
+  sums[kLossSum] = stats.loss_sum;
+  sums[kCorrect] = stats.correct;
+  sums[kStopRequests] = flags & 1;
+  sums[kNonFiniteGradientBlocks] = (flags & 2) ? 1 : 0;
+  return sums;
+}
+
+EvalSums Trainer::evaluate_in_chunks() {
+  const Dataset& test = data_.test;
+  const std::size_t chunk = evaluator_.chunk();
+  std::fill(eval_loss_.begin(), eval_loss_.end(), 0.0);
+  std::fill(eval_correct_.begin(), eval_correct_.end(), 0.0);
+  const Block mine = block_of(eval_loss_.size(), comm_.rank(), comm_.size());
+  for (std::size_t c = mine.begin; c < mine.end; ++c) {
+    const EvalSums sums =
+        evaluator_.run(model_, test, c * chunk, std::min((c + 1) * chunk, test.count));
+    eval_loss_[c] = sums.loss_sum;
+    eval_correct_[c] = sums.correct;
+  }
+  comm_.allgather_blocks(std::span<double>(eval_loss_));
+  comm_.allgather_blocks(std::span<double>(eval_correct_));
+  EvalSums total;
+  for (std::size_t c = 0; c < eval_loss_.size(); ++c) {
+    total.loss_sum += eval_loss_[c];
+    total.correct += eval_correct_[c];
+  }
+  return total;
+}
+
 EvalResult Trainer::evaluate() {
+  if (sharded_) return eval_result(evaluate_in_chunks(), data_.test.count, model_);
   const Dataset& test = data_.test;
   const Block rows = block_of(test.count, comm_.rank(), comm_.size());
   const EvalSums local = evaluator_.run(model_, test, rows.begin, rows.end);

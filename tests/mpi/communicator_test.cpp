@@ -48,6 +48,41 @@ TEST(MpiCommunicator, ReduceScatterThenAllgatherEqualsAllreduce) {
     ASSERT_EQ(all[i], ranks_sum * static_cast<float>(i % 97)) << i;
 }
 
+// Rank r holds r + 1 pieces whose values name (rank, piece, index); each rank
+// receives its block of every other rank's pieces, in rank and piece order.
+TEST(MpiCommunicator, GatherBlocksOfPiecesDeliversEveryOtherRanksBlocks) {
+  const int n = comm->size(), me = comm->rank();
+  constexpr std::size_t kLength = 1003;
+  auto value = [](int rank, std::size_t piece, std::size_t i) {
+    return static_cast<float>(rank * 100000 + static_cast<int>(piece) * 10000) +
+           static_cast<float>(i);
+  };
+  std::vector<std::vector<float>> pieces(static_cast<std::size_t>(me + 1),
+                                         std::vector<float>(kLength));
+  for (std::size_t p = 0; p < pieces.size(); ++p) {
+    for (std::size_t i = 0; i < kLength; ++i) pieces[p][i] = value(me, p, i);
+  }
+  std::vector<const float*> mine;
+  for (const auto& p : pieces) mine.push_back(p.data());
+  std::vector<std::size_t> per_rank;
+  std::size_t others = 0;
+  for (int r = 0; r < n; ++r) {
+    per_rank.push_back(static_cast<std::size_t>(r + 1));
+    if (r != me) others += static_cast<std::size_t>(r + 1);
+  }
+  const Block block = block_of(kLength, me, n);
+  std::vector<float> received(others * block.size(), -1.0f);
+  comm->gather_blocks_of_pieces(mine, kLength, per_rank, received);
+  std::size_t at = 0;
+  for (int r = 0; r < n; ++r) {
+    if (r == me) continue;
+    for (std::size_t p = 0; p <= static_cast<std::size_t>(r); ++p) {
+      for (std::size_t i = 0; i < block.size(); ++i, ++at)
+        ASSERT_EQ(received[at], value(r, p, block.begin + i)) << r << " " << p << " " << i;
+    }
+  }
+}
+
 TEST(MpiCommunicator, MinMaxAndBroadcast) {
   EXPECT_EQ(comm->allreduce_min(comm->rank() + 10), 10);
   EXPECT_EQ(comm->allreduce_max(comm->rank() + 10), comm->size() + 9);

@@ -41,6 +41,14 @@ class Communicator {
   virtual void reduce_scatter_sum(std::span<const float> data, std::span<float> block) = 0;
   // Each rank holds its own block of `data`; afterwards every rank holds all blocks.
   virtual void allgather_blocks(std::span<float> data) = 0;
+  virtual void allgather_blocks(std::span<double> data) = 0;
+  // Moves bytes for a reduction whose order the caller fixes: this rank holds
+  // `mine`, buffers of n floats, and rank r holds pieces_per_rank[r] of them.
+  // Afterwards `received` holds this rank's block (block_of(n, rank, size))
+  // of every other rank's buffers, in rank order and then buffer order.
+  virtual void gather_blocks_of_pieces(std::span<const float* const> mine, std::size_t n,
+                                       std::span<const std::size_t> pieces_per_rank,
+                                       std::span<float> received) = 0;
   virtual int allreduce_min(int value) = 0;
   virtual int allreduce_max(int value) = 0;
   virtual void broadcast(std::span<std::byte> data, int root) = 0;

@@ -18,6 +18,9 @@ class LocalCommunicator final : public Communicator {
     std::copy(data.begin(), data.end(), block.begin());
   }
   void allgather_blocks(std::span<float>) override {}
+  void allgather_blocks(std::span<double>) override {}
+  void gather_blocks_of_pieces(std::span<const float* const>, std::size_t,
+                               std::span<const std::size_t>, std::span<float>) override {}
   int allreduce_min(int value) override { return value; }
   int allreduce_max(int value) override { return value; }
   void broadcast(std::span<std::byte>, int) override {}

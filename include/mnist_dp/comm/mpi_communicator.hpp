@@ -29,6 +29,10 @@ class MpiCommunicator final : public Communicator {
   void allreduce_sum(std::span<double> data) override;
   void reduce_scatter_sum(std::span<const float> data, std::span<float> block) override;
   void allgather_blocks(std::span<float> data) override;
+  void allgather_blocks(std::span<double> data) override;
+  void gather_blocks_of_pieces(std::span<const float* const> mine, std::size_t n,
+                               std::span<const std::size_t> pieces_per_rank,
+                               std::span<float> received) override;
   int allreduce_min(int value) override;
   int allreduce_max(int value) override;
   void broadcast(std::span<std::byte> data, int root) override;
@@ -47,6 +51,9 @@ class MpiCommunicator final : public Communicator {
   // Reduce-scatter scratch, sized once.
   std::vector<float> incoming_;
   std::vector<float> running_sum_;
+  // Requests of gather_blocks_of_pieces, kept so the step does not allocate.
+  struct Requests;
+  std::unique_ptr<Requests> piece_requests_;
   std::unique_ptr<MpiWatchdog> watchdog_;
 };
 

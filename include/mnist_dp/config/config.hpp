@@ -42,6 +42,9 @@ struct TrainingConfig {
   // A rank that waits this long in a collective for the others aborts the
   // run, naming the ranks that did not arrive (0: wait forever).
   double collective_timeout_s = kDefaultCollectiveTimeoutSeconds;
+  // Identical bytes (weights, optimizer state, epoch lines) at any rank
+  // count: fixed shards, a fixed reduction order, one BLAS thread per rank.
+  bool deterministic = false;
 };
 
 struct OutputConfig {

@@ -20,8 +20,11 @@ struct LocalBatch {
 
 class GlobalBatchSampler {
  public:
+  // With shard_rows > 0 a rank's part is a whole number of shards: the
+  // batch is cut into shards of shard_rows samples and rank r takes shards
+  // [V*r/p, V*(r+1)/p) of the V; otherwise samples [n*r/p, n*(r+1)/p).
   GlobalBatchSampler(std::size_t dataset_size, std::size_t global_batch, std::uint64_t seed,
-                     int rank, int ranks);
+                     int rank, int ranks, std::size_t shard_rows = 0);
   void set_epoch(std::uint64_t epoch);
   std::size_t steps_per_epoch() const;
   LocalBatch local_batch(std::size_t step_in_epoch) const;
@@ -34,6 +37,7 @@ class GlobalBatchSampler {
   std::uint64_t seed_;
   std::size_t rank_;
   std::size_t ranks_;
+  std::size_t shard_rows_;
   std::vector<std::uint32_t> perm_;
 };
 

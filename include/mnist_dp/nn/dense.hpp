@@ -2,6 +2,8 @@
 // bound to slices of the model's flat parameter and gradient buffers.
 #pragma once
 
+#include <vector>
+
 #include "mnist_dp/nn/activation.hpp"
 #include "mnist_dp/nn/params.hpp"
 
@@ -43,6 +45,7 @@ class DenseLayer final : public Layer {
   ParameterBuffer& params_;
   std::size_t kernel_;
   std::size_t bias_;
+  std::vector<float> bias_sum_;  // backward's per-batch bias gradient
 };
 
 }  // namespace mnist_dp

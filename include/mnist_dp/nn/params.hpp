@@ -38,13 +38,25 @@ class ParameterBuffer {
 
   MatrixView value(std::size_t handle);
   ConstMatrixView value(std::size_t handle) const;
+  // The slice of the gradient target that backward writes.
   MatrixView grad(std::size_t handle);
+
+  // Where backward puts parameter gradients: by default grads(), written
+  // over. A target of size() floats may take its place, and with
+  // `accumulate` backward adds its gradients to what the target holds
+  // (target + gradient, one rounding per element, as if the gradient had
+  // been computed apart and added).
+  void set_grad_target(std::span<float> target, bool accumulate);
+  void reset_grad_target();
+  bool accumulating() const { return accumulate_; }
 
  private:
   std::vector<ParamTensor> tensors_;
   std::size_t total_ = 0;
   std::vector<float> values_;
   std::vector<float> grads_;
+  float* grad_target_ = nullptr;  // grads_ unless set_grad_target
+  bool accumulate_ = false;
 };
 
 }  // namespace mnist_dp

@@ -35,6 +35,7 @@ class Evaluator {
   // Rows [first, end) of data, without dropout. Allocates nothing.
   EvalSums run(Model& model, const Dataset& data, std::size_t first, std::size_t end,
                const RowVisitor& visit = {});
+  std::size_t chunk() const { return chunk_; }
 
  private:
   std::size_t chunk_;

@@ -24,7 +24,8 @@ struct MemoryEstimate {
 std::size_t optimizer_slot_count(const OptimizerSettings& optimizer);
 
 // Rows of the largest evaluation pass of one rank: training.eval_batch_size,
-// capped at that rank's share of the test set.
+// capped at that rank's share of the test set (pass ranks = 1 for the
+// deterministic mode, whose passes do not depend on the rank count).
 std::size_t eval_rows_per_pass(std::size_t eval_batch_size, std::size_t test_count, int ranks);
 
 MemoryEstimate estimate_rank_memory(const Config& config, std::size_t features,

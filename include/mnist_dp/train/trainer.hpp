@@ -21,6 +21,7 @@
 #include "mnist_dp/optim/schedule.hpp"
 #include "mnist_dp/train/checkpoint_policy.hpp"
 #include "mnist_dp/train/evaluation.hpp"
+#include "mnist_dp/train/sharded_gradient.hpp"
 #include "mnist_dp/train/training_state.hpp"
 
 namespace mnist_dp {
@@ -74,6 +75,12 @@ class Trainer {
   using StepSums = std::array<double, kStepSumCount>;
 
   StepSums train_step(std::size_t step_in_epoch, const TrainerHooks& hooks);
+  // The step's gradient block and sums: one local batch, reduce-scatter and
+  // an allreduce; or, deterministic, shard by shard in the canonical order.
+  StepSums plain_gradient(const LocalBatch& batch, MatrixView x, bool stop);
+  StepSums sharded_gradient(const LocalBatch& batch, MatrixView x, bool stop);
+  // Loss and correct sums over the test set in fixed chunks, combined in chunk order.
+  EvalSums evaluate_in_chunks();
   // All ranks call it at the same point: reports (rank 0) and throws RunFailure(kExitDiverged).
   [[noreturn]] void diverge(const std::string& what, const TrainerHooks& hooks) const;
   // "epoch E step S" for the epoch in progress.
@@ -99,6 +106,9 @@ class Trainer {
   LearningRateSchedule schedule_;
   CheckpointPolicy checkpoints_;
   Evaluator evaluator_;
+  std::unique_ptr<ShardedGradient> sharded_;  // training.deterministic only
+  std::vector<double> eval_loss_;             // deterministic: per evaluation chunk
+  std::vector<double> eval_correct_;
   bool has_l2_;
   TrainingProgress progress_;
   PhaseTimers timers_;

@@ -1,0 +1,74 @@
+// The gradient of a global batch with the same bytes at any rank count
+// (training.deterministic). This rank runs forward and backward shard by
+// shard (shard_plan.hpp) into the pieces it owes, the pieces' blocks travel
+// to their owners as bytes, and each owner evaluates the canonical sum of
+// its block. Loss and accuracy are summed per shard and then in shard order.
+// Buffers are sized once; a step allocates nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "mnist_dp/comm/communicator.hpp"
+#include "mnist_dp/core/tensor.hpp"
+#include "mnist_dp/data/sampler.hpp"
+#include "mnist_dp/nn/model.hpp"
+#include "mnist_dp/train/shard_plan.hpp"
+
+namespace mnist_dp {
+
+struct ShardedStepStats {
+  double loss_sum = 0;  // over the whole global batch, in shard order
+  double correct = 0;
+};
+
+class ShardedGradient {
+ public:
+  // `batch_sizes`: every global batch size a step can have (the full batch
+  // and the epoch's last one).
+  ShardedGradient(Model& model, Communicator& comm, std::span<const std::size_t> batch_sizes);
+
+  // x and labels hold this rank's rows of the batch (whole shards). Leaves
+  // this rank's block (block_of(params, rank, ranks)) of the batch's summed
+  // gradient in `block`, each sample's gradient scaled by 1 / batch size.
+  ShardedStepStats run(const LocalBatch& batch, ConstMatrixView x, const std::uint8_t* labels,
+                       std::uint64_t seed, std::uint64_t step, std::span<float> block);
+
+ private:
+  struct Plan {
+    Plan(std::size_t shards, int rank, int ranks, std::size_t block);
+    std::size_t shards;
+    std::vector<Piece> pieces;
+    CanonicalSum sum;
+    std::vector<std::size_t> pieces_per_rank;
+    // Per piece: where its block is, in this rank's buffers (own pieces) or
+    // in received_ (the others').
+    std::vector<std::size_t> location;
+    std::size_t buffers = 0;   // group and piece buffers this rank needs
+    std::size_t received = 0;  // floats of other ranks' blocks
+  };
+  const Plan& plan_for(std::size_t samples) const;
+  // Forward and backward of shard k (rows [first, first + rows) of x) into
+  // the gradient target; records its loss sum and correct count.
+  void run_shard(std::size_t k, std::size_t first, std::size_t rows, ConstMatrixView x,
+                 const std::uint8_t* labels, const StepContext& ctx, float grad_scale);
+  // Shards [lo, hi) chained into `target`.
+  void chain(std::size_t lo, std::size_t hi, std::span<float> target, std::size_t local_first,
+             ConstMatrixView x, const std::uint8_t* labels, const StepContext& ctx,
+             float grad_scale);
+
+  Model& model_;
+  Communicator& comm_;
+  std::vector<Plan> plans_;
+  std::vector<std::vector<float>> buffers_;  // this rank's group and piece buffers
+  std::vector<const float*> piece_values_;   // this rank's pieces, in order
+  std::vector<std::span<float>> group_views_;
+  std::vector<float> received_;              // this rank's block of other ranks' pieces
+  std::vector<std::vector<float>> scratch_;  // canonical sum intermediates (block size)
+  std::vector<double> shard_loss_;           // per shard of the batch
+  std::vector<double> shard_correct_;
+};
+
+}  // namespace mnist_dp

@@ -1,0 +1,138 @@
+// Shard-by-shard forward and backward, the piece exchange, the canonical sum.
+#include "mnist_dp/train/sharded_gradient.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "mnist_dp/nn/softmax_cross_entropy.hpp"
+
+namespace mnist_dp {
+
+ShardedGradient::Plan::Plan(std::size_t shard_count, int rank, int ranks, std::size_t block)
+    : shards(shard_count),
+      pieces(batch_pieces(shard_count, ranks)),
+      sum(shard_count, pieces),
+      pieces_per_rank(static_cast<std::size_t>(ranks), 0),
+      location(pieces.size(), 0) {
+  std::size_t own = 0;
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    const Piece& p = pieces[i];
+    ++pieces_per_rank[static_cast<std::size_t>(p.rank)];
+    if (p.rank == rank) {
+      location[i] = own++;
+      buffers += p.kind == Piece::kTreeNode ? p.hi - p.lo : 1;
+    } else {
+      location[i] = received;
+      received += block;
+    }
+  }
+}
+
+ShardedGradient::ShardedGradient(Model& model, Communicator& comm,
+                                 std::span<const std::size_t> batch_sizes)
+    : model_(model), comm_(comm) {
+  const std::size_t n = model.params().size();
+  const std::size_t block = block_of(n, comm.rank(), comm.size()).size();
+  std::size_t buffers = 0, received = 0, scratch = 0, shards = 0;
+  for (std::size_t samples : batch_sizes) {
+    plans_.emplace_back(shard_count(samples), comm.rank(), comm.size(), block);
+    const Plan& p = plans_.back();
+    buffers = std::max(buffers, p.buffers);
+    received = std::max(received, p.received);
+    scratch = std::max(scratch, p.sum.scratch_slices());
+    shards = std::max(shards, p.shards);
+  }
+  buffers_.assign(buffers, std::vector<float>(n));
+  piece_values_.reserve(buffers);
+  group_views_.reserve(buffers);
+  received_.resize(received);
+  scratch_.assign(scratch, std::vector<float>(block));
+  shard_loss_.resize(shards);
+  shard_correct_.resize(shards);
+}
+
+const ShardedGradient::Plan& ShardedGradient::plan_for(std::size_t samples) const {
+  for (const Plan& p : plans_) {
+    if (p.shards == shard_count(samples)) return p;
+  }
+  throw std::logic_error("ShardedGradient: no plan for this batch size");
+}
+
+void ShardedGradient::run_shard(std::size_t k, std::size_t first, std::size_t rows,
+                                ConstMatrixView x, const std::uint8_t* labels,
+                                const StepContext& ctx, float grad_scale) {
+  const ConstMatrixView shard{x.row(first), rows, x.cols};
+  StepContext shard_ctx = ctx;
+  shard_ctx.first_position = k * kShardRows;
+  const ConstMatrixView logits = model_.forward(shard_ctx, shard);
+  const MatrixView grad_logits = model_.logits_grad_buffer(rows);
+  const LossStats stats = softmax_cross_entropy(logits, labels + first, grad_scale, grad_logits);
+  model_.backward(shard, grad_logits);
+  shard_loss_[k] = stats.loss_sum;
+  shard_correct_[k] = static_cast<double>(stats.correct);
+}
+
+void ShardedGradient::chain(std::size_t lo, std::size_t hi, std::span<float> target,
+                            std::size_t local_first, ConstMatrixView x, const std::uint8_t* labels,
+                            const StepContext& ctx, float grad_scale) {
+  for (std::size_t k = lo; k < hi; ++k) {
+    model_.params().set_grad_target(target, k > lo);
+    const std::size_t first = k * kShardRows - local_first;
+    run_shard(k, first, std::min(kShardRows, x.rows - first), x, labels, ctx, grad_scale);
+  }
+  model_.params().reset_grad_target();
+}
+
+ShardedStepStats ShardedGradient::run(const LocalBatch& batch, ConstMatrixView x,
+                                      const std::uint8_t* labels, std::uint64_t seed,
+                                      std::uint64_t step, std::span<float> block) {
+  const Plan& plan = plan_for(batch.global_count);
+  const StepContext ctx{true, seed, step, 0};
+  const float scale = 1.0f / static_cast<float>(batch.global_count);
+  const std::size_t local_first = batch.first_position;
+  std::fill(shard_loss_.begin(), shard_loss_.end(), 0.0);
+  std::fill(shard_correct_.begin(), shard_correct_.end(), 0.0);
+
+  piece_values_.clear();
+  std::size_t next = 0;  // the next free buffer
+  for (const Piece& piece : plan.pieces) {
+    if (piece.rank != comm_.rank()) continue;
+    if (piece.kind == Piece::kChain) {
+      chain(piece.lo, piece.hi, buffers_[next], local_first, x, labels, ctx, scale);
+      piece_values_.push_back(buffers_[next++].data());
+      continue;
+    }
+    group_views_.clear();
+    for (std::size_t g = piece.lo; g < piece.hi; ++g, ++next) {
+      const std::size_t end = std::min((g + 1) * kGroupShards, plan.shards);
+      chain(g * kGroupShards, end, buffers_[next], local_first, x, labels, ctx, scale);
+      group_views_.emplace_back(buffers_[next]);
+    }
+    CanonicalSum::combine_groups(piece.lo, piece.hi, group_views_);
+    piece_values_.push_back(group_views_[0].data());
+  }
+
+  const std::size_t n = model_.params().size();
+  comm_.gather_blocks_of_pieces(piece_values_, n, plan.pieces_per_rank,
+                                std::span<float>(received_).first(plan.received));
+  const Block own = block_of(n, comm_.rank(), comm_.size());
+  plan.sum.evaluate(
+      [&](std::size_t i) {
+        return plan.pieces[i].rank == comm_.rank() ? piece_values_[plan.location[i]] + own.begin
+                                                   : received_.data() + plan.location[i];
+      },
+      block, scratch_);
+
+  const std::span<double> loss(shard_loss_.data(), plan.shards);
+  const std::span<double> correct(shard_correct_.data(), plan.shards);
+  comm_.allgather_blocks(loss);
+  comm_.allgather_blocks(correct);
+  ShardedStepStats stats;
+  for (std::size_t k = 0; k < plan.shards; ++k) {
+    stats.loss_sum += loss[k];
+    stats.correct += correct[k];
+  }
+  return stats;
+}
+
+}  // namespace mnist_dp
