@@ -81,30 +81,30 @@ std::size_t CanonicalSum::scratch_slices() const {
   return static_cast<std::size_t>(std::bit_width(groups_)) + 1;
 }
 
-void CanonicalSum::evaluate(const std::function<const float*(std::size_t)>& piece_value,
-                            std::span<float> out, std::span<std::vector<float>> scratch) const {
-  const float* root = node(0, groups_, out.data(), 0, piece_value, out.size(), scratch);
+void CanonicalSum::evaluate(std::span<const float* const> values, std::span<float> out,
+                            std::span<std::vector<float>> scratch) const {
+  const float* root = node(0, groups_, out.data(), 0, values, out.size(), scratch);
   if (root != out.data()) std::copy(root, root + out.size(), out.data());
 }
 
 const float* CanonicalSum::node(std::size_t lo, std::size_t hi, float* into, std::size_t depth,
-                                const std::function<const float*(std::size_t)>& piece_value,
-                                std::size_t n, std::span<std::vector<float>> scratch) const {
+                                std::span<const float* const> values, std::size_t n,
+                                std::span<std::vector<float>> scratch) const {
   for (std::size_t i = 0; i < pieces_.size(); ++i) {
     const Piece& p = pieces_[i];
-    if (p.kind == Piece::kTreeNode && p.lo == lo && p.hi == hi) return piece_value(i);
+    if (p.kind == Piece::kTreeNode && p.lo == lo && p.hi == hi) return values[i];
   }
   if (hi - lo == 1) {  // a group split over ranks: its chain pieces in shard order
     const std::vector<std::size_t>& chain = group_chains_[lo];
     if (chain.empty()) throw std::logic_error("CanonicalSum: no piece for a group");
-    if (chain.size() == 1) return piece_value(chain[0]);
-    add_into(into, piece_value(chain[0]), piece_value(chain[1]), n);
-    for (std::size_t c = 2; c < chain.size(); ++c) add_into(into, into, piece_value(chain[c]), n);
+    if (chain.size() == 1) return values[chain[0]];
+    add_into(into, values[chain[0]], values[chain[1]], n);
+    for (std::size_t c = 2; c < chain.size(); ++c) add_into(into, into, values[chain[c]], n);
     return into;
   }
   const std::size_t mid = tree_split(lo, hi);
-  const float* left = node(lo, mid, into, depth + 1, piece_value, n, scratch);
-  const float* right = node(mid, hi, scratch[depth].data(), depth + 1, piece_value, n, scratch);
+  const float* left = node(lo, mid, into, depth + 1, values, n, scratch);
+  const float* right = node(mid, hi, scratch[depth].data(), depth + 1, values, n, scratch);
   add_into(into, left, right, n);
   return into;
 }

@@ -44,6 +44,9 @@ ShardedGradient::ShardedGradient(Model& model, Communicator& comm,
   }
   buffers_.assign(buffers, std::vector<float>(n));
   piece_values_.reserve(buffers);
+  std::size_t pieces = 0;
+  for (const Plan& p : plans_) pieces = std::max(pieces, p.pieces.size());
+  sum_inputs_.reserve(pieces);
   group_views_.reserve(buffers);
   received_.resize(received);
   scratch_.assign(scratch, std::vector<float>(block));
@@ -116,12 +119,13 @@ ShardedStepStats ShardedGradient::run(const LocalBatch& batch, ConstMatrixView x
   comm_.gather_blocks_of_pieces(piece_values_, n, plan.pieces_per_rank,
                                 std::span<float>(received_).first(plan.received));
   const Block own = block_of(n, comm_.rank(), comm_.size());
-  plan.sum.evaluate(
-      [&](std::size_t i) {
-        return plan.pieces[i].rank == comm_.rank() ? piece_values_[plan.location[i]] + own.begin
-                                                   : received_.data() + plan.location[i];
-      },
-      block, scratch_);
+  sum_inputs_.clear();
+  for (std::size_t i = 0; i < plan.pieces.size(); ++i) {
+    sum_inputs_.push_back(plan.pieces[i].rank == comm_.rank()
+                              ? piece_values_[plan.location[i]] + own.begin
+                              : received_.data() + plan.location[i]);
+  }
+  plan.sum.evaluate(sum_inputs_, block, scratch_);
 
   const std::span<double> loss(shard_loss_.data(), plan.shards);
   const std::span<double> correct(shard_correct_.data(), plan.shards);

@@ -41,12 +41,12 @@ DatasetPair synthetic(std::size_t train_count) {
 }
 
 // Heap allocations of a whole 2-epoch run (set-up included) at batch 128.
-long allocations_of_run(std::size_t train_count) {
+long allocations_of_run(std::size_t train_count, bool deterministic) {
   const Config config = parse_config(
       "model:\n  layers:\n    - {type: dense, units: 64, activation: relu, kernel_l2: 1.0e-4}\n"
       "    - {type: dropout, rate: 0.2}\n    - {type: dense, units: 10, activation: softmax}\n"
       "training: {epochs: 2, batch_size: 128}\noutput: {checkpoint_dir: ''}\n",
-      "test");
+      "test", {deterministic ? "training.deterministic=true" : "training.deterministic=false"});
   const DatasetPair data = synthetic(train_count);
   LocalCommunicator comm;
   const long before = allocations.load();
@@ -58,12 +58,14 @@ long allocations_of_run(std::size_t train_count) {
 }
 
 TEST(NoAllocation, TrainingStepsAllocateNothing) {
-  allocations_of_run(512);  // first use: one-time initialisation in libraries
-  const long four_steps = allocations_of_run(512);    // 4 steps per epoch
-  const long eight_steps = allocations_of_run(1024);  // 8 steps per epoch
-  EXPECT_GT(four_steps, 0);                           // the counter works: set-up allocates
-  EXPECT_EQ(eight_steps, four_steps)
-      << "8 more steps allocated " << eight_steps - four_steps << " times";
+  for (bool deterministic : {false, true}) {
+    allocations_of_run(512, deterministic);  // first use: one-time initialisation in libraries
+    const long four_steps = allocations_of_run(512, deterministic);    // 4 steps per epoch
+    const long eight_steps = allocations_of_run(1024, deterministic);  // 8 steps per epoch
+    EXPECT_GT(four_steps, 0);  // the counter works: set-up allocates
+    EXPECT_EQ(eight_steps, four_steps) << "8 more steps allocated " << eight_steps - four_steps
+                                       << " times (deterministic: " << deterministic << ")";
+  }
 }
 
 }  // namespace

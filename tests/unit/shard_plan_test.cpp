@@ -55,7 +55,9 @@ std::vector<float> canonical_sum(const Partials& partials, int ranks) {
   const std::size_t n = partials[0].size();
   std::vector<std::vector<float>> scratch(sum.scratch_slices(), std::vector<float>(n));
   std::vector<float> out(n);
-  sum.evaluate([&](std::size_t i) { return values[i].data(); }, out, scratch);
+  std::vector<const float*> pointers;
+  for (const auto& v : values) pointers.push_back(v.data());
+  sum.evaluate(pointers, out, scratch);
   return out;
 }
 

@@ -21,7 +21,6 @@
 #pragma once
 
 #include <cstddef>
-#include <functional>
 #include <span>
 #include <vector>
 
@@ -49,19 +48,18 @@ struct Piece {
 // rank and, within a rank, by first shard. Every rank computes the same list.
 std::vector<Piece> batch_pieces(std::size_t shards, int ranks);
 
-// The canonical sum over values held elsewhere. `shard(k)` and `piece(i)`
-// (index into the batch_pieces list) give read-only slices; sums are
-// written into `out`, using `scratch` (at least `scratch_slices(shards)`
-// slices of out's length) for intermediate nodes.
+// The canonical sum over the pieces' values: piece i (an index into the
+// batch_pieces list) is read at values[i]; the sum is written into `out`,
+// using `scratch` (scratch_slices() slices of out's length) for
+// intermediate nodes.
 class CanonicalSum {
  public:
   CanonicalSum(std::size_t shards, std::span<const Piece> pieces);
 
   // Intermediate slices evaluate() needs.
   std::size_t scratch_slices() const;
-  // out = the canonical sum, each piece's value read through piece_value.
-  void evaluate(const std::function<const float*(std::size_t piece)>& piece_value,
-                std::span<float> out, std::span<std::vector<float>> scratch) const;
+  void evaluate(std::span<const float* const> values, std::span<float> out,
+                std::span<std::vector<float>> scratch) const;
 
   // The value of one tree node over groups [lo, hi) from the chains of its
   // groups, as a rank computes its kTreeNode pieces: group g's chain is in
@@ -73,7 +71,7 @@ class CanonicalSum {
   // The value of tree node [lo, hi) over groups: a piece's slice if one
   // covers exactly it, else computed into `into`.
   const float* node(std::size_t lo, std::size_t hi, float* into, std::size_t depth,
-                    const std::function<const float*(std::size_t)>& piece_value, std::size_t n,
+                    std::span<const float* const> values, std::size_t n,
                     std::span<std::vector<float>> scratch) const;
   std::size_t shards_;
   std::size_t groups_;

@@ -65,6 +65,7 @@ class ShardedGradient {
   std::vector<std::vector<float>> buffers_;  // this rank's group and piece buffers
   std::vector<const float*> piece_values_;   // this rank's pieces, in order
   std::vector<std::span<float>> group_views_;
+  std::vector<const float*> sum_inputs_;     // every piece's block, for the canonical sum
   std::vector<float> received_;              // this rank's block of other ranks' pieces
   std::vector<std::vector<float>> scratch_;  // canonical sum intermediates (block size)
   std::vector<double> shard_loss_;           // per shard of the batch
