@@ -2,7 +2,8 @@
 """Side-by-side benchmark of mnist_dp and its PyTorch peer on this machine.
 
 Runs, alternately and ROUNDS times: mnist_dp at -np 2 (configs/mlp512.yaml,
-EPOCHS epochs), PyTorch in one process with 1 and with 2 threads, and PyTorch
+EPOCHS epochs), the same with --deterministic (the same bytes at any rank
+count), PyTorch in one process with 1 and with 2 threads, and PyTorch
 DDP (gloo) on 2 processes of 1 thread. Prints a table (median over rounds) of
 seconds per training epoch, images/s, time to 98% test accuracy (mnist_dp,
 start-up included), the phase split, peak resident memory and the ratios, and
@@ -25,7 +26,7 @@ TRAIN_IMAGES = 60000
 GEMM_SECONDS_PER_EPOCH_1_THREAD = 1.98
 
 
-def run_mnist_dp(epochs, data):
+def run_mnist_dp(epochs, data, extra=()):
     """One mnist_dp run; returns its figures. Time to 98% is taken from the
     moment the run starts to the moment the first epoch line with
     val_accuracy >= 0.98 is printed."""
@@ -34,7 +35,7 @@ def run_mnist_dp(epochs, data):
         cmd = ["bash", os.path.join(REPO, "launch/run_local.sh"), "-n", "2", "--config",
                os.path.join(REPO, "configs/mlp512.yaml"), "--set", f"training.epochs={epochs}",
                "--set", f"data.dir={data}", "--set", "output.checkpoint_dir=", "--set",
-               f"output.metrics={metrics}", "--profile-json", profile]
+               f"output.metrics={metrics}", "--profile-json", profile, *extra]
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         time_to_98 = None
@@ -77,12 +78,16 @@ def main():
     args = parser.parse_args()
 
     peers = {"torch_1x1": (1, 1), "torch_1x2": (2, 1), "torch_ddp_2x1": (1, 2)}
-    results = {"mnist_dp": []}
+    results = {"mnist_dp": [], "mnist_dp_deterministic": []}
     results.update({k: [] for k in peers})
     for r in range(args.rounds):
         results["mnist_dp"].append(run_mnist_dp(args.epochs, args.data))
         print(f"bench.py: round {r + 1}: mnist_dp {steady(results['mnist_dp'][-1]):.3f} s/epoch",
               file=sys.stderr)
+        results["mnist_dp_deterministic"].append(
+            run_mnist_dp(args.epochs, args.data, ["--deterministic"]))
+        print(f"bench.py: round {r + 1}: mnist_dp --deterministic "
+              f"{steady(results['mnist_dp_deterministic'][-1]):.3f} s/epoch", file=sys.stderr)
         for name, (threads, ranks) in peers.items():
             results[name].append(run_torch(args.torch_epochs, args.data, threads, ranks))
             print(f"bench.py: round {r + 1}: {name} {steady(results[name][-1]):.3f} s/epoch",
@@ -104,7 +109,8 @@ def main():
         "max_rss_mib": {k: statistics.median(x["max_rss_kib"] for x in v) / 1024
                         for k, v in results.items()},
         "ratios": {"vs_torch_ddp": med["torch_ddp_2x1"] / med["mnist_dp"],
-                   "vs_torch_best_single_process": best_single / med["mnist_dp"]},
+                   "vs_torch_best_single_process": best_single / med["mnist_dp"],
+                   "deterministic_cost": med["mnist_dp_deterministic"] / med["mnist_dp"] - 1},
         "raw": results,
     }
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
@@ -113,7 +119,9 @@ def main():
 
     print(f"\n| run | s/epoch (median of {args.rounds}) | images/s | peak RSS per rank (MiB) |")
     print("|---|---|---|---|")
-    labels = {"mnist_dp": "mnist_dp, mpirun -np 2", "torch_1x1": "PyTorch, 1 process x 1 thread",
+    labels = {"mnist_dp": "mnist_dp, mpirun -np 2",
+              "mnist_dp_deterministic": "mnist_dp --deterministic, mpirun -np 2",
+              "torch_1x1": "PyTorch, 1 process x 1 thread",
               "torch_1x2": "PyTorch, 1 process x 2 threads",
               "torch_ddp_2x1": "PyTorch DDP (gloo), 2 x 1 thread"}
     for k, label in labels.items():
@@ -122,6 +130,9 @@ def main():
     print(f"\nmnist_dp is {summary['ratios']['vs_torch_ddp']:.2f}x faster than PyTorch DDP "
           f"(target >= 3x) and {summary['ratios']['vs_torch_best_single_process']:.2f}x faster "
           f"than PyTorch's best single process (target >= 2x).")
+    print(f"The deterministic mode (same bytes at any -np) costs "
+          f"{100 * summary['ratios']['deterministic_cost']:.0f}% per epoch at -np 2 "
+          f"({med['mnist_dp_deterministic']:.3f} vs {med['mnist_dp']:.3f} s).")
     t = summary["mnist_dp_time_to_98_seconds"]
     print("mnist_dp time to 98% test accuracy: " +
           (f"{t:.1f} s wall, start-up included (target <= 10 s)" if t else

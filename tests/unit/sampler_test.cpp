@@ -35,6 +35,31 @@ TEST(Sampler, EveryIndexExactlyOncePerEpochForAnyRankCount) {
   }
 }
 
+// With shards, each rank's part starts on a shard boundary and holds whole
+// shards (the batch's last shard may be short), and every index is still
+// drawn exactly once.
+TEST(Sampler, ShardedPartsAreWholeShardsAndCoverEveryIndexOnce) {
+  for (int ranks : {1, 2, 3, 4, 8}) {
+    for (std::size_t n : {1000u, 1001u, 60000u}) {
+      std::vector<int> seen(n, 0);
+      for (int r = 0; r < ranks; ++r) {
+        GlobalBatchSampler s(n, 128, 3, r, ranks, 16);
+        s.set_epoch(1);
+        for (std::size_t b = 0; b < s.steps_per_epoch(); ++b) {
+          const LocalBatch lb = s.local_batch(b);
+          EXPECT_LE(lb.indices.size(), s.max_local_batch());
+          EXPECT_EQ(lb.first_position % 16, 0u);
+          const std::size_t end = lb.first_position + lb.indices.size();
+          EXPECT_TRUE(end % 16 == 0 || end == lb.global_count) << "ranks=" << ranks;
+          for (auto i : lb.indices) ++seen[i];
+        }
+      }
+      EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int c) { return c == 1; }))
+          << "ranks=" << ranks << " n=" << n;
+    }
+  }
+}
+
 TEST(Sampler, RankSlicesConcatenateToTheGlobalBatch) {
   constexpr int kRanks = 3;
   GlobalBatchSampler single(1000, 100, 9, 0, 1);
