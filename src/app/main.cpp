@@ -152,7 +152,7 @@ void prepare_outputs(Communicator& comm, const CliOptions& cli, const RunSetup& 
 void print_start(const Communicator& comm, const RunSetup& s, const DatasetPair& data,
                  const Trainer& trainer, int blas_threads) {
   const Config& config = s.config;
-  const std::size_t per_rank = (config.training.batch_size + comm.size() - 1) / comm.size();
+  const std::size_t per_rank = trainer.max_local_batch();
   char banner[512];
   std::snprintf(banner, sizeof banner,
                 "mnist_dp: %d rank(s) x %d BLAS thread(s); %s: %zu train / %zu test images; "

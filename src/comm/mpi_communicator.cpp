@@ -103,20 +103,27 @@ void MpiCommunicator::reduce_scatter_sum(std::span<const float> data, std::span<
   }
 }
 
+namespace {
+
+// In-place allgather of blocks described by counts and offsets.
+void allgather_in_place(void* data, const std::vector<int>& counts, const std::vector<int>& offsets,
+                        MPI_Datatype type, MpiWatchdog& watchdog) {
+  MPI_Request request;
+  MPI_Iallgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, counts.data(), offsets.data(), type,
+                  MPI_COMM_WORLD, &request);
+  watchdog.finish(request, "allgather");
+}
+
+}  // namespace
+
 void MpiCommunicator::allgather_blocks(std::span<float> data) {
   set_blocks(data.size());
-  MPI_Request request;
-  MPI_Iallgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data.data(), counts_.data(), offsets_.data(),
-                  MPI_FLOAT, MPI_COMM_WORLD, &request);
-  watchdog_->finish(request, "allgather");
+  allgather_in_place(data.data(), counts_, offsets_, MPI_FLOAT, *watchdog_);
 }
 
 void MpiCommunicator::allgather_blocks(std::span<double> data) {
   set_blocks(data.size());
-  MPI_Request request;
-  MPI_Iallgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data.data(), counts_.data(), offsets_.data(),
-                  MPI_DOUBLE, MPI_COMM_WORLD, &request);
-  watchdog_->finish(request, "allgather");
+  allgather_in_place(data.data(), counts_, offsets_, MPI_DOUBLE, *watchdog_);
 }
 
 struct MpiCommunicator::Requests {

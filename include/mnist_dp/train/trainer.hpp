@@ -56,6 +56,8 @@ class Trainer {
   const Model& model() const { return model_; }
   const TrainingProgress& progress() const { return progress_; }
   const PhaseTimers& timers() const { return timers_; }
+  // The most samples of one global batch this rank trains on.
+  std::size_t max_local_batch() const { return sampler_.max_local_batch(); }
 
   // Continue from a checkpoint. Throws DataError naming `source` if it does
   // not fit this model and optimizer.
