@@ -36,6 +36,12 @@ LocalBatch GlobalBatchSampler::local_batch(std::size_t step_in_epoch) const {
   return {std::span<const std::uint32_t>(perm_).subspan(begin + lo, hi - lo), count, lo};
 }
 
+std::vector<std::size_t> GlobalBatchSampler::batch_sizes() const {
+  std::vector<std::size_t> sizes{std::min(batch_, size_)};
+  if (size_ > batch_ && size_ % batch_ != 0) sizes.push_back(size_ % batch_);
+  return sizes;
+}
+
 std::size_t GlobalBatchSampler::max_local_batch() const {
   const std::size_t batch = std::min(batch_, size_);
   if (shard_rows_ == 0) return (batch + ranks_ - 1) / ranks_;

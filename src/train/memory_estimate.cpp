@@ -55,10 +55,10 @@ std::size_t optimizer_slot_count(const OptimizerSettings& o) {
   return 2;
 }
 
-std::size_t eval_rows_per_pass(std::size_t eval_batch_size, std::size_t test_count, int ranks) {
-  const std::size_t share =
-      (test_count + static_cast<std::size_t>(ranks) - 1) / static_cast<std::size_t>(ranks);
-  return std::max<std::size_t>(1, std::min(eval_batch_size, share));
+std::size_t eval_rows_per_pass(const TrainingConfig& training, std::size_t test_count, int ranks) {
+  const auto share_of = static_cast<std::size_t>(training.deterministic ? 1 : ranks);
+  const std::size_t share = (test_count + share_of - 1) / share_of;
+  return std::max<std::size_t>(1, std::min(training.eval_batch_size, share));
 }
 
 MemoryEstimate estimate_rank_memory(const Config& config, std::size_t features,
@@ -80,8 +80,7 @@ MemoryEstimate estimate_rank_memory(const Config& config, std::size_t features,
       std::ceil(static_cast<double>(std::min(config.training.batch_size, train_count)) / p);
   const bool deterministic = config.training.deterministic;
   const double rows = std::max(
-      local_batch, static_cast<double>(eval_rows_per_pass(config.training.eval_batch_size,
-                                                          test_count, deterministic ? 1 : ranks)));
+      local_batch, static_cast<double>(eval_rows_per_pass(config.training, test_count, ranks)));
 
   MemoryEstimate e;
   // Values and gradients of every parameter; the summed gradient and the

@@ -8,10 +8,6 @@
 namespace mnist_dp {
 namespace {
 
-std::size_t group_end(std::size_t group, std::size_t shards) {
-  return std::min((group + 1) * kGroupShards, shards);
-}
-
 // Appends the maximal canonical tree nodes inside groups [a, b), in order.
 void tree_nodes_within(std::size_t lo, std::size_t hi, std::size_t a, std::size_t b, int rank,
                        std::vector<Piece>& out) {

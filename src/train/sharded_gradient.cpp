@@ -30,7 +30,7 @@ ShardedGradient::Plan::Plan(std::size_t shard_count, int rank, int ranks, std::s
 
 ShardedGradient::ShardedGradient(Model& model, Communicator& comm,
                                  std::span<const std::size_t> batch_sizes)
-    : model_(model), comm_(comm) {
+    : model_(model), comm_(comm), shard_sums_(0) {
   const std::size_t n = model.params().size();
   const std::size_t block = block_of(n, comm.rank(), comm.size()).size();
   std::size_t buffers = 0, received = 0, scratch = 0, shards = 0;
@@ -50,8 +50,7 @@ ShardedGradient::ShardedGradient(Model& model, Communicator& comm,
   group_views_.reserve(buffers);
   received_.resize(received);
   scratch_.assign(scratch, std::vector<float>(block));
-  shard_loss_.resize(shards);
-  shard_correct_.resize(shards);
+  shard_sums_ = OrderedSums(shards);
 }
 
 const ShardedGradient::Plan& ShardedGradient::plan_for(std::size_t samples) const {
@@ -71,8 +70,7 @@ void ShardedGradient::run_shard(std::size_t k, std::size_t first, std::size_t ro
   const MatrixView grad_logits = model_.logits_grad_buffer(rows);
   const LossStats stats = softmax_cross_entropy(logits, labels + first, grad_scale, grad_logits);
   model_.backward(shard, grad_logits);
-  shard_loss_[k] = stats.loss_sum;
-  shard_correct_[k] = static_cast<double>(stats.correct);
+  shard_sums_.set(k, {stats.loss_sum, static_cast<double>(stats.correct)});
 }
 
 void ShardedGradient::chain(std::size_t lo, std::size_t hi, std::span<float> target,
@@ -86,15 +84,14 @@ void ShardedGradient::chain(std::size_t lo, std::size_t hi, std::span<float> tar
   model_.params().reset_grad_target();
 }
 
-ShardedStepStats ShardedGradient::run(const LocalBatch& batch, ConstMatrixView x,
-                                      const std::uint8_t* labels, std::uint64_t seed,
-                                      std::uint64_t step, std::span<float> block) {
+EvalSums ShardedGradient::run(const LocalBatch& batch, ConstMatrixView x,
+                              const std::uint8_t* labels, std::uint64_t seed, std::uint64_t step,
+                              std::span<float> block) {
   const Plan& plan = plan_for(batch.global_count);
   const StepContext ctx{true, seed, step, 0};
   const float scale = 1.0f / static_cast<float>(batch.global_count);
   const std::size_t local_first = batch.first_position;
-  std::fill(shard_loss_.begin(), shard_loss_.end(), 0.0);
-  std::fill(shard_correct_.begin(), shard_correct_.end(), 0.0);
+  shard_sums_.clear();
 
   piece_values_.clear();
   std::size_t next = 0;  // the next free buffer
@@ -107,8 +104,8 @@ ShardedStepStats ShardedGradient::run(const LocalBatch& batch, ConstMatrixView x
     }
     group_views_.clear();
     for (std::size_t g = piece.lo; g < piece.hi; ++g, ++next) {
-      const std::size_t end = std::min((g + 1) * kGroupShards, plan.shards);
-      chain(g * kGroupShards, end, buffers_[next], local_first, x, labels, ctx, scale);
+      chain(g * kGroupShards, group_end(g, plan.shards), buffers_[next], local_first, x, labels,
+            ctx, scale);
       group_views_.emplace_back(buffers_[next]);
     }
     CanonicalSum::combine_groups(piece.lo, piece.hi, group_views_);
@@ -127,16 +124,7 @@ ShardedStepStats ShardedGradient::run(const LocalBatch& batch, ConstMatrixView x
   }
   plan.sum.evaluate(sum_inputs_, block, scratch_);
 
-  const std::span<double> loss(shard_loss_.data(), plan.shards);
-  const std::span<double> correct(shard_correct_.data(), plan.shards);
-  comm_.allgather_blocks(loss);
-  comm_.allgather_blocks(correct);
-  ShardedStepStats stats;
-  for (std::size_t k = 0; k < plan.shards; ++k) {
-    stats.loss_sum += loss[k];
-    stats.correct += correct[k];
-  }
-  return stats;
+  return shard_sums_.gather(comm_, plan.shards);
 }
 
 }  // namespace mnist_dp

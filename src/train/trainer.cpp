@@ -18,27 +18,13 @@
 namespace mnist_dp {
 namespace {
 
-// Rows of one evaluation pass. The deterministic mode's passes are fixed
-// chunks of the test set, whatever the rank count.
-std::size_t eval_chunk(const Config& config, std::size_t test_count, int ranks) {
-  return eval_rows_per_pass(config.training.eval_batch_size, test_count,
-                            config.training.deterministic ? 1 : ranks);
-}
-
 // The model runs whole local batches, or single shards in the deterministic mode.
 std::size_t model_batch_capacity(const Config& config, const GlobalBatchSampler& sampler,
                                  std::size_t test_count, int ranks) {
   const std::size_t train_rows = config.training.deterministic
                                      ? std::min(kShardRows, sampler.max_local_batch())
                                      : sampler.max_local_batch();
-  return std::max(train_rows, eval_chunk(config, test_count, ranks));
-}
-
-// The global batch sizes of an epoch's steps: the full batch and the last one.
-std::vector<std::size_t> batch_sizes(std::size_t samples, std::size_t batch) {
-  std::vector<std::size_t> sizes{std::min(batch, samples)};
-  if (samples % batch != 0 && samples > batch) sizes.push_back(samples % batch);
-  return sizes;
+  return std::max(train_rows, eval_rows_per_pass(config.training, test_count, ranks));
 }
 
 CheckpointSchedule checkpoint_schedule(const Config& config, std::size_t steps_per_epoch) {
@@ -65,17 +51,15 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
                 {config.optimizer.base_batch_size, config.training.batch_size},
                 sampler_.steps_per_epoch(), config.training.epochs),
       checkpoints_(checkpoint_schedule(config, sampler_.steps_per_epoch())),
-      evaluator_(data.test.features, eval_chunk(config, data.test.count, comm.size())),
+      evaluator_(data.test.features,
+                 eval_rows_per_pass(config.training, data.test.count, comm.size())),
+      chunk_sums_(config.training.deterministic ? eval_chunk_count() : 0),
       has_l2_(has_l2(model_.params())),
       batch_x_(sampler_.max_local_batch() * data.train.features),
       batch_labels_(sampler_.max_local_batch()) {
   model_.initialize(config.training.seed);
   if (config.training.deterministic) {
-    sharded_ = std::make_unique<ShardedGradient>(
-        model_, comm, batch_sizes(data.train.count, config.training.batch_size));
-    const std::size_t chunks = (data.test.count + evaluator_.chunk() - 1) / evaluator_.chunk();
-    eval_loss_.resize(chunks);
-    eval_correct_.resize(chunks);
+    sharded_ = std::make_unique<ShardedGradient>(model_, comm, sampler_.batch_sizes());
   }
 }
 
@@ -207,8 +191,8 @@ Trainer::StepSums Trainer::plain_gradient(const LocalBatch& batch, MatrixView x,
 }
 
 Trainer::StepSums Trainer::sharded_gradient(const LocalBatch& batch, MatrixView x, bool stop) {
-  const ShardedStepStats stats = sharded_->run(
-      batch, x, batch_labels_.data(), config_.training.seed, progress_.global_step, block_grads_);
+  const EvalSums stats = sharded_->run(batch, x, batch_labels_.data(), config_.training.seed,
+                                       progress_.global_step, block_grads_);
   timers_.mark(Phase::kBackward);
   // Flags travel as integers: no float is summed by MPI in this mode.
   const int flags = comm_.allreduce_max((stop ? 1 : 0) | (all_finite(block_grads_) ? 0 : 2));
@@ -221,26 +205,20 @@ Trainer::StepSums Trainer::sharded_gradient(const LocalBatch& batch, MatrixView 
   return sums;
 }
 
+std::size_t Trainer::eval_chunk_count() const {
+  return (data_.test.count + evaluator_.chunk() - 1) / evaluator_.chunk();
+}
+
 EvalSums Trainer::evaluate_in_chunks() {
   const Dataset& test = data_.test;
-  const std::size_t chunk = evaluator_.chunk();
-  std::fill(eval_loss_.begin(), eval_loss_.end(), 0.0);
-  std::fill(eval_correct_.begin(), eval_correct_.end(), 0.0);
-  const Block mine = block_of(eval_loss_.size(), comm_.rank(), comm_.size());
+  const std::size_t chunk = evaluator_.chunk(), chunks = eval_chunk_count();
+  chunk_sums_.clear();
+  const Block mine = block_of(chunks, comm_.rank(), comm_.size());
   for (std::size_t c = mine.begin; c < mine.end; ++c) {
-    const EvalSums sums =
-        evaluator_.run(model_, test, c * chunk, std::min((c + 1) * chunk, test.count));
-    eval_loss_[c] = sums.loss_sum;
-    eval_correct_[c] = sums.correct;
+    chunk_sums_.set(c,
+                    evaluator_.run(model_, test, c * chunk, std::min((c + 1) * chunk, test.count)));
   }
-  comm_.allgather_blocks(std::span<double>(eval_loss_));
-  comm_.allgather_blocks(std::span<double>(eval_correct_));
-  EvalSums total;
-  for (std::size_t c = 0; c < eval_loss_.size(); ++c) {
-    total.loss_sum += eval_loss_[c];
-    total.correct += eval_correct_[c];
-  }
-  return total;
+  return chunk_sums_.gather(comm_, chunks);
 }
 
 EvalResult Trainer::evaluate() {

@@ -40,7 +40,7 @@ std::vector<float> piece_value(const Piece& piece, const Partials& partials) {
   if (piece.kind == Piece::kChain) return chain(piece.lo, piece.hi);
   std::vector<std::vector<float>> groups;
   for (std::size_t g = piece.lo; g < piece.hi; ++g) {
-    groups.push_back(chain(g * kGroupShards, std::min((g + 1) * kGroupShards, partials.size())));
+    groups.push_back(chain(g * kGroupShards, group_end(g, partials.size())));
   }
   std::vector<std::span<float>> views(groups.begin(), groups.end());
   CanonicalSum::combine_groups(piece.lo, piece.hi, views);
@@ -103,8 +103,7 @@ TEST(CanonicalSum, PiecesCoverEveryShardOnce) {
       std::vector<int> covered(shards, 0);
       for (const Piece& p : batch_pieces(shards, ranks)) {
         const std::size_t lo = p.kind == Piece::kChain ? p.lo : p.lo * kGroupShards;
-        const std::size_t hi =
-            p.kind == Piece::kChain ? p.hi : std::min(p.hi * kGroupShards, shards);
+        const std::size_t hi = p.kind == Piece::kChain ? p.hi : group_end(p.hi - 1, shards);
         for (std::size_t k = lo; k < hi; ++k) ++covered[k];
       }
       EXPECT_EQ(std::count(covered.begin(), covered.end(), 1), static_cast<long>(shards))

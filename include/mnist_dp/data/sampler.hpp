@@ -30,6 +30,9 @@ class GlobalBatchSampler {
   LocalBatch local_batch(std::size_t step_in_epoch) const;
   // The largest local batch any step can give this rank.
   std::size_t max_local_batch() const;
+  // The global batch sizes an epoch's steps have: the full batch, and the
+  // last one's remainder when the dataset does not divide evenly.
+  std::vector<std::size_t> batch_sizes() const;
 
  private:
   std::size_t size_;

@@ -23,10 +23,10 @@ struct MemoryEstimate {
 // Per-parameter state the optimizer keeps: Adam 2, RMSprop 1, SGD 1 with momentum.
 std::size_t optimizer_slot_count(const OptimizerSettings& optimizer);
 
-// Rows of the largest evaluation pass of one rank: training.eval_batch_size,
-// capped at that rank's share of the test set (pass ranks = 1 for the
-// deterministic mode, whose passes do not depend on the rank count).
-std::size_t eval_rows_per_pass(std::size_t eval_batch_size, std::size_t test_count, int ranks);
+// Rows of one evaluation pass: training.eval_batch_size, capped at a rank's
+// share of the test set; in the deterministic mode at the whole test set,
+// so that the passes (fixed chunks) do not depend on the rank count.
+std::size_t eval_rows_per_pass(const TrainingConfig& training, std::size_t test_count, int ranks);
 
 MemoryEstimate estimate_rank_memory(const Config& config, std::size_t features,
                                     std::size_t train_count, std::size_t test_count,

@@ -20,6 +20,7 @@
 // separately computed P_k (OpenBLAS 0.3.21; `Determinism.*` e2e tests).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 #include <vector>
@@ -32,6 +33,11 @@ inline constexpr std::size_t kGroupShards = 4;
 // Shards of a global batch of `samples` samples.
 inline std::size_t shard_count(std::size_t samples) {
   return (samples + kShardRows - 1) / kShardRows;
+}
+
+// One past the last shard of `group` in a batch of `shards` shards.
+inline std::size_t group_end(std::size_t group, std::size_t shards) {
+  return std::min((group + 1) * kGroupShards, shards);
 }
 
 struct Piece {

@@ -15,14 +15,10 @@
 #include "mnist_dp/core/tensor.hpp"
 #include "mnist_dp/data/sampler.hpp"
 #include "mnist_dp/nn/model.hpp"
+#include "mnist_dp/train/ordered_sums.hpp"
 #include "mnist_dp/train/shard_plan.hpp"
 
 namespace mnist_dp {
-
-struct ShardedStepStats {
-  double loss_sum = 0;  // over the whole global batch, in shard order
-  double correct = 0;
-};
 
 class ShardedGradient {
  public:
@@ -33,8 +29,9 @@ class ShardedGradient {
   // x and labels hold this rank's rows of the batch (whole shards). Leaves
   // this rank's block (block_of(params, rank, ranks)) of the batch's summed
   // gradient in `block`, each sample's gradient scaled by 1 / batch size.
-  ShardedStepStats run(const LocalBatch& batch, ConstMatrixView x, const std::uint8_t* labels,
-                       std::uint64_t seed, std::uint64_t step, std::span<float> block);
+  // Returns the batch's loss and correct sums, added in shard order.
+  EvalSums run(const LocalBatch& batch, ConstMatrixView x, const std::uint8_t* labels,
+               std::uint64_t seed, std::uint64_t step, std::span<float> block);
 
  private:
   struct Plan {
@@ -68,8 +65,7 @@ class ShardedGradient {
   std::vector<const float*> sum_inputs_;     // every piece's block, for the canonical sum
   std::vector<float> received_;              // this rank's block of other ranks' pieces
   std::vector<std::vector<float>> scratch_;  // canonical sum intermediates (block size)
-  std::vector<double> shard_loss_;           // per shard of the batch
-  std::vector<double> shard_correct_;
+  OrderedSums shard_sums_;                   // per shard of the batch
 };
 
 }  // namespace mnist_dp

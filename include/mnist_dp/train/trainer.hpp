@@ -21,6 +21,7 @@
 #include "mnist_dp/optim/schedule.hpp"
 #include "mnist_dp/train/checkpoint_policy.hpp"
 #include "mnist_dp/train/evaluation.hpp"
+#include "mnist_dp/train/ordered_sums.hpp"
 #include "mnist_dp/train/sharded_gradient.hpp"
 #include "mnist_dp/train/training_state.hpp"
 
@@ -83,6 +84,7 @@ class Trainer {
   StepSums sharded_gradient(const LocalBatch& batch, MatrixView x, bool stop);
   // Loss and correct sums over the test set in fixed chunks, combined in chunk order.
   EvalSums evaluate_in_chunks();
+  std::size_t eval_chunk_count() const;
   // All ranks call it at the same point: reports (rank 0) and throws RunFailure(kExitDiverged).
   [[noreturn]] void diverge(const std::string& what, const TrainerHooks& hooks) const;
   // "epoch E step S" for the epoch in progress.
@@ -109,8 +111,7 @@ class Trainer {
   CheckpointPolicy checkpoints_;
   Evaluator evaluator_;
   std::unique_ptr<ShardedGradient> sharded_;  // training.deterministic only
-  std::vector<double> eval_loss_;             // deterministic: per evaluation chunk
-  std::vector<double> eval_correct_;
+  OrderedSums chunk_sums_;                    // deterministic: per evaluation chunk
   bool has_l2_;
   TrainingProgress progress_;
   PhaseTimers timers_;
