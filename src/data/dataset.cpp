@@ -1,6 +1,7 @@
 // Finds and loads a configured dataset's files and copies batches out of it.
 #include "mnist_dp/data/dataset.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "mnist_dp/data/digits_csv.hpp"
@@ -114,6 +115,12 @@ void gather_batch(const Dataset& data, std::span<const std::uint32_t> indices, M
 
 void copy_rows(const Dataset& data, std::size_t first, MatrixView out, std::uint8_t* labels) {
   for (std::size_t r = 0; r < out.rows; ++r) copy_row(data, first + r, out.row(r), labels + r);
+}
+
+double nonzero_fraction(const Dataset& data) {
+  if (data.pixels.empty()) return 0;
+  const auto zeros = std::count(data.pixels.begin(), data.pixels.end(), std::uint8_t{0});
+  return 1.0 - static_cast<double>(zeros) / static_cast<double>(data.pixels.size());
 }
 
 }  // namespace mnist_dp

@@ -34,7 +34,11 @@ void DenseLayer::initialize(std::uint64_t seed, std::uint64_t layer_index) {
 
 // in: (batch, in_), out: (batch, units_). out = f(in W + b).
 void DenseLayer::forward(const StepContext&, ConstMatrixView in, MatrixView out) {
-  gemm(Transpose::kNo, Transpose::kNo, 1.0f, in, params_.value(kernel_), 0.0f, out);
+  if (sparse_input_) {
+    sparse_.forward(in, params_.value(kernel_), out);
+  } else {
+    gemm(Transpose::kNo, Transpose::kNo, 1.0f, in, params_.value(kernel_), 0.0f, out);
+  }
   apply_activation(activation_, out, params_.value(bias_).data);
 }
 
@@ -44,8 +48,12 @@ void DenseLayer::backward(ConstMatrixView in, ConstMatrixView out, MatrixView gr
                           MatrixView grad_in) {
   activation_backward(activation_, out, grad_out);
   const bool accumulate = params_.accumulating();
-  gemm(Transpose::kYes, Transpose::kNo, 1.0f, in, grad_out, accumulate ? 1.0f : 0.0f,
-       params_.grad(kernel_));
+  if (sparse_input_) {
+    sparse_.weight_gradient(in, grad_out, accumulate, params_.grad(kernel_));
+  } else {
+    gemm(Transpose::kYes, Transpose::kNo, 1.0f, in, grad_out, accumulate ? 1.0f : 0.0f,
+         params_.grad(kernel_));
+  }
   // The batch's bias gradient is summed apart and then added, so that
   // accumulating equals adding a separately computed gradient.
   float* sum = bias_sum_.data();

@@ -55,9 +55,11 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
                  eval_rows_per_pass(config.training, data.test.count, comm.size())),
       chunk_sums_(config.training.deterministic ? eval_chunk_count() : 0),
       has_l2_(has_l2(model_.params())),
+      input_density_(nonzero_fraction(data.train)),
       batch_x_(sampler_.max_local_batch() * data.train.features),
       batch_labels_(sampler_.max_local_batch()) {
   model_.initialize(config.training.seed);
+  model_.set_sparse_input(sparse_input());
   if (config.training.deterministic) {
     sharded_ = std::make_unique<ShardedGradient>(model_, comm, sampler_.batch_sizes());
   }

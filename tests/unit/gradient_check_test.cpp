@@ -56,6 +56,7 @@ void expect_gradient(const std::vector<float>& analytic, float* values, std::siz
 struct DenseCase {
   Activation activation;
   const char* name;
+  bool sparse_input = false;  // half the inputs zero, the layer told so
 };
 
 // ctest lists a parameterised test with its parameter: print its name.
@@ -75,6 +76,10 @@ TEST_P(DenseGradient, MatchesFiniteDifferences) {
   const auto bias = random_values(kUnits, 1, 0.5f);
   std::copy(bias.begin(), bias.end(), params.values().begin() + kIn * kUnits);
   std::vector<float> x = random_values(kBatch * kIn, 2);
+  if (GetParam().sparse_input) {
+    for (std::size_t i = 0; i < x.size(); i += 2) x[i] = 0.0f;
+    dense.set_sparse_input(true);
+  }
   const std::vector<float> upstream = random_values(kBatch * kUnits, 3);
   std::vector<float> y(kBatch * kUnits), grad_out(upstream), grad_in(kBatch * kIn);
   const StepContext ctx{};
@@ -97,7 +102,8 @@ INSTANTIATE_TEST_SUITE_P(Activations, DenseGradient,
                          ::testing::Values(DenseCase{Activation::kLinear, "linear"},
                                            DenseCase{Activation::kRelu, "relu"},
                                            DenseCase{Activation::kSigmoid, "sigmoid"},
-                                           DenseCase{Activation::kTanh, "tanh"}),
+                                           DenseCase{Activation::kTanh, "tanh"},
+                                           DenseCase{Activation::kRelu, "relu_sparse_input", true}),
                          [](const auto& test) { return std::string(test.param.name); });
 
 TEST(ActivationLayerGradient, MatchesFiniteDifferences) {

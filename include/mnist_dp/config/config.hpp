@@ -45,6 +45,9 @@ struct TrainingConfig {
   // Identical bytes (weights, optimizer state, epoch lines) at any rank
   // count: fixed shards, a fixed reduction order, one BLAS thread per rank.
   bool deterministic = false;
+  // The first Dense layer skips zero inputs when the training images'
+  // non-zero fraction is below this (0: never).
+  double sparse_input_below = 0.3;
 };
 
 struct OutputConfig {

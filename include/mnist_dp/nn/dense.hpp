@@ -6,6 +6,7 @@
 
 #include "mnist_dp/nn/activation.hpp"
 #include "mnist_dp/nn/params.hpp"
+#include "mnist_dp/nn/sparse_input.hpp"
 
 namespace mnist_dp {
 
@@ -32,6 +33,8 @@ class DenseLayer final : public Layer {
 
   // Keras' glorot_uniform kernel (limit sqrt(6 / (in + units))), zero bias.
   void initialize(std::uint64_t seed, std::uint64_t layer_index) override;
+  // Forward and weight gradient skip zero inputs (sparse_input.hpp).
+  void set_sparse_input(bool sparse) override { sparse_input_ = sparse; }
 
   void forward(const StepContext& ctx, ConstMatrixView in, MatrixView out) override;
   void backward(ConstMatrixView in, ConstMatrixView out, MatrixView grad_out,
@@ -46,6 +49,8 @@ class DenseLayer final : public Layer {
   std::size_t kernel_;
   std::size_t bias_;
   std::vector<float> bias_sum_;  // backward's per-batch bias gradient
+  bool sparse_input_ = false;
+  SparseInputProducts sparse_;
 };
 
 }  // namespace mnist_dp

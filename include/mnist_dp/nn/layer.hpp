@@ -30,6 +30,9 @@ class Layer {
   // Sets the layer's parameters from the seed alone; layer_index keys its
   // random stream. Layers without parameters have nothing to set.
   virtual void initialize(std::uint64_t /*seed*/, std::uint64_t /*layer_index*/) {}
+  // Told that its input is mostly zeros (the first layer on MNIST), a layer
+  // that can skip zero inputs does so; others ignore it.
+  virtual void set_sparse_input(bool /*sparse*/) {}
 
   // in: (batch, input_size), out: (batch, output_size).
   virtual void forward(const StepContext& ctx, ConstMatrixView in, MatrixView out) = 0;

@@ -26,6 +26,8 @@ class Model {
 
   // Glorot-uniform kernels and zero biases, from the seed alone.
   void initialize(std::uint64_t seed);
+  // Whether the first layer treats its input (the images) as mostly zeros.
+  void set_sparse_input(bool sparse) { layers_.front()->set_sparse_input(sparse); }
 
   // x: (batch, input_size) with batch <= max_batch. Returns the logits.
   ConstMatrixView forward(const StepContext& ctx, ConstMatrixView x);

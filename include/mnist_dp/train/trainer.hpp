@@ -59,6 +59,10 @@ class Trainer {
   const PhaseTimers& timers() const { return timers_; }
   // The most samples of one global batch this rank trains on.
   std::size_t max_local_batch() const { return sampler_.max_local_batch(); }
+  // The training images' non-zero fraction, and whether the first layer
+  // therefore skips zero pixels (training.sparse_input_below).
+  double input_density() const { return input_density_; }
+  bool sparse_input() const { return input_density_ < config_.training.sparse_input_below; }
 
   // Continue from a checkpoint. Throws DataError naming `source` if it does
   // not fit this model and optimizer.
@@ -113,6 +117,7 @@ class Trainer {
   std::unique_ptr<ShardedGradient> sharded_;  // training.deterministic only
   OrderedSums chunk_sums_;                    // deterministic: per evaluation chunk
   bool has_l2_;
+  double input_density_;
   TrainingProgress progress_;
   PhaseTimers timers_;
   std::vector<float> batch_x_;

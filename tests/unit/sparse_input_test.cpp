@@ -1,0 +1,131 @@
+// The sparse-input kernels against a double-precision reference, the dense
+// (BLAS) path, and their own documented properties: accumulating equals
+// adding a separately computed gradient, and a row's output does not depend
+// on the other rows of the batch.
+#include "mnist_dp/nn/sparse_input.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <ostream>
+#include <vector>
+
+#include "mnist_dp/core/blas.hpp"
+#include "mnist_dp/core/rng.hpp"
+
+namespace mnist_dp {
+namespace {
+
+// Values in (-1, 1); with `density` < 1 the rest are exact zeros.
+std::vector<float> random_matrix(std::size_t n, std::uint64_t stream, double density = 1.0) {
+  std::vector<float> v(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool zero = uniform01(hash_key(9, stream, 2 * i)) >= density;
+    v[i] = zero ? 0.0f : 2.0f * uniform01(hash_key(9, stream, 2 * i + 1)) - 1.0f;
+  }
+  return v;
+}
+
+// |a - b| within the float rounding of a sum of `terms` products bounded by `magnitude`.
+void expect_close(const std::vector<float>& got, const std::vector<double>& want,
+                  const std::vector<double>& magnitude, const char* what) {
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    ASSERT_NEAR(got[i], want[i], 1e-6 * (1.0 + magnitude[i])) << what << " element " << i;
+  }
+}
+
+struct Shape {
+  std::size_t rows, in, units;
+};
+void PrintTo(const Shape& s, std::ostream* os) { *os << s.rows << "x" << s.in << "x" << s.units; }
+
+class SparseInputShapes : public ::testing::TestWithParam<Shape> {};
+
+TEST_P(SparseInputShapes, ForwardAndWeightGradientMatchTheExactSums) {
+  const auto [rows, in, units] = GetParam();
+  const std::vector<float> x = random_matrix(rows * in, 1, 0.2);
+  const std::vector<float> w = random_matrix(in * units, 2);
+  const std::vector<float> dz = random_matrix(rows * units, 3);
+  std::vector<double> y_ref(rows * units), y_mag(rows * units);
+  std::vector<double> g_ref(in * units), g_mag(in * units);
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t k = 0; k < in; ++k) {
+      for (std::size_t c = 0; c < units; ++c) {
+        const double a = double{x[r * in + k]} * w[k * units + c];
+        const double b = double{x[r * in + k]} * dz[r * units + c];
+        y_ref[r * units + c] += a;
+        y_mag[r * units + c] += std::abs(a);
+        g_ref[k * units + c] += b;
+        g_mag[k * units + c] += std::abs(b);
+      }
+    }
+  }
+  SparseInputProducts sparse;
+  std::vector<float> y(rows * units, 7.0f), g(in * units, 7.0f);
+  sparse.forward({x.data(), rows, in}, {w.data(), in, units}, {y.data(), rows, units});
+  sparse.weight_gradient({x.data(), rows, in}, {dz.data(), rows, units}, false,
+                         {g.data(), in, units});
+  expect_close(y, y_ref, y_mag, "forward");
+  expect_close(g, g_ref, g_mag, "weight gradient");
+
+  // The dense path computes the same products up to float rounding.
+  std::vector<float> y_blas(rows * units), g_blas(in * units);
+  gemm(Transpose::kNo, Transpose::kNo, 1.0f, {x.data(), rows, in}, {w.data(), in, units}, 0.0f,
+       {y_blas.data(), rows, units});
+  gemm(Transpose::kYes, Transpose::kNo, 1.0f, {x.data(), rows, in}, {dz.data(), rows, units}, 0.0f,
+       {g_blas.data(), in, units});
+  expect_close(y_blas, y_ref, y_mag, "BLAS forward");
+  expect_close(g_blas, g_ref, g_mag, "BLAS weight gradient");
+}
+
+// Tiles of 128 columns and 16-float vectors: widths below, at and across them.
+INSTANTIATE_TEST_SUITE_P(Shapes, SparseInputShapes,
+                         ::testing::Values(Shape{1, 784, 512}, Shape{16, 37, 5}, Shape{33, 50, 16},
+                                           Shape{70, 64, 130}, Shape{40, 20, 300}),
+                         [](const auto& test) {
+                           return std::to_string(test.param.rows) + "x" +
+                                  std::to_string(test.param.in) + "x" +
+                                  std::to_string(test.param.units);
+                         });
+
+TEST(SparseInput, AccumulatingEqualsAddingTheGradientComputedApart) {
+  constexpr std::size_t kRows = 16, kIn = 60, kUnits = 200;
+  const std::vector<float> x = random_matrix(kRows * kIn, 4, 0.1);
+  const std::vector<float> dz = random_matrix(kRows * kUnits, 5);
+  const std::vector<float> before = random_matrix(kIn * kUnits, 6);
+  SparseInputProducts sparse;
+  std::vector<float> apart(kIn * kUnits), accumulated(before);
+  sparse.weight_gradient({x.data(), kRows, kIn}, {dz.data(), kRows, kUnits}, false,
+                         {apart.data(), kIn, kUnits});
+  sparse.weight_gradient({x.data(), kRows, kIn}, {dz.data(), kRows, kUnits}, true,
+                         {accumulated.data(), kIn, kUnits});
+  bool some_column_empty = false;
+  for (std::size_t k = 0; k < kIn; ++k) {
+    bool empty = true;
+    for (std::size_t r = 0; r < kRows; ++r) empty = empty && x[r * kIn + k] == 0.0f;
+    some_column_empty = some_column_empty || empty;
+    for (std::size_t c = 0; c < kUnits; ++c) {
+      const std::size_t i = k * kUnits + c;
+      // An all-zero input column leaves the accumulated row as it was.
+      ASSERT_EQ(accumulated[i], empty ? before[i] : before[i] + apart[i]) << "element " << i;
+    }
+  }
+  EXPECT_TRUE(some_column_empty) << "the case should cover an all-zero input column";
+}
+
+TEST(SparseInput, ARowsOutputDoesNotDependOnTheOtherRows) {
+  constexpr std::size_t kRows = 45, kIn = 100, kUnits = 140;
+  const std::vector<float> x = random_matrix(kRows * kIn, 7, 0.2);
+  const std::vector<float> w = random_matrix(kIn * kUnits, 8);
+  SparseInputProducts sparse;
+  std::vector<float> batch(kRows * kUnits), single(kUnits);
+  sparse.forward({x.data(), kRows, kIn}, {w.data(), kIn, kUnits}, {batch.data(), kRows, kUnits});
+  for (std::size_t r = 0; r < kRows; ++r) {
+    sparse.forward({x.data() + r * kIn, 1, kIn}, {w.data(), kIn, kUnits},
+                   {single.data(), 1, kUnits});
+    for (std::size_t c = 0; c < kUnits; ++c) ASSERT_EQ(single[c], batch[r * kUnits + c]);
+  }
+}
+
+}  // namespace
+}  // namespace mnist_dp
