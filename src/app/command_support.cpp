@@ -58,13 +58,13 @@ int run_command_body(const std::function<void()>& body) {
   }
 }
 
-Model build_model(const ModelFile& file, std::size_t max_batch) {
-  Model model(file.config, file.input_size, kNumClasses, max_batch);
-  if (model.params().size() != file.params.size()) {
+std::unique_ptr<Model> build_model(const ModelFile& file, std::size_t max_batch) {
+  auto model = std::make_unique<Model>(file.config, file.input_size, kNumClasses, max_batch);
+  if (model->params().size() != file.params.size()) {
     throw DataError("model file holds " + std::to_string(file.params.size()) +
-                    " weights, the network needs " + std::to_string(model.params().size()));
+                    " weights, the network needs " + std::to_string(model->params().size()));
   }
-  std::copy(file.params.begin(), file.params.end(), model.params().values().begin());
+  std::copy(file.params.begin(), file.params.end(), model->params().values().begin());
   return model;
 }
 

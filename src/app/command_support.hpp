@@ -5,6 +5,7 @@
 
 #include <boost/program_options.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "mnist_dp/app/cli.hpp"
@@ -26,6 +27,6 @@ bool parse_command_line(int argc, char** argv,
 // exceptions (1) to one error line and an exit code.
 int run_command_body(const std::function<void()>& body);
 // A model with the file's network and weights, for batches up to max_batch.
-Model build_model(const ModelFile& file, std::size_t max_batch);
+std::unique_ptr<Model> build_model(const ModelFile& file, std::size_t max_batch);
 
 }  // namespace mnist_dp

@@ -149,12 +149,12 @@ int run_evaluate_command(int argc, char** argv) {
       throw DataError(model_path + ": the model takes " + std::to_string(file.input_size) +
                       " inputs but " + dataset + " images have " + std::to_string(test.features));
     }
-    Model model = build_model(file, kBatch);
+    const std::unique_ptr<Model> model = build_model(file, kBatch);
     Confusion confusion{};
     std::vector<Example> right, wrong;
     Evaluator evaluator(test.features, kBatch);
     const EvalSums sums =
-        evaluator.run(model, test, 0, test.count,
+        evaluator.run(*model, test, 0, test.count,
                       [&](std::size_t index, const float* logits, std::uint8_t label) {
                         const std::size_t predicted = argmax(logits, kNumClasses);
                         ++confusion[label][predicted];
@@ -163,7 +163,7 @@ int run_evaluate_command(int argc, char** argv) {
                       });
     std::printf("Model: %s\nTest set: %s, %zu images\n", model_path.c_str(),
                 data_settings.dir.c_str(), test.count);
-    print_report(eval_result(sums, test.count, model).loss, confusion, test.count);
+    print_report(eval_result(sums, test.count, *model).loss, confusion, test.count);
     if (examples_dir.empty()) return;
     for (const auto& [name, text] : example_files(test, confusion, right, wrong))
       write_file_atomically(examples_dir + "/" + name, text, "example file");

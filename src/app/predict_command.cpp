@@ -88,9 +88,9 @@ int run_predict_command(int argc, char** argv) {
       throw DataError(model_path + ": the model takes " + std::to_string(file.input_size) +
                       " inputs per image, the images have " + std::to_string(in.pixels.size() / n));
     }
-    Model model = build_model(file, n);
+    const std::unique_ptr<Model> model = build_model(file, n);
     const ConstMatrixView logits =
-        model.forward(StepContext{}, ConstMatrixView{in.pixels.data(), n, file.input_size});
+        model->forward(StepContext{}, ConstMatrixView{in.pixels.data(), n, file.input_size});
     std::vector<float> probs(n * kNumClasses);
     softmax_rows(logits, MatrixView{probs.data(), n, kNumClasses});
     std::ostringstream out;

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <thread>
 
+#include "mpi_shared_memory.hpp"
 #include "mpi_watchdog.hpp"
 
 namespace mnist_dp {
@@ -188,6 +189,11 @@ void MpiCommunicator::barrier() {
   MPI_Request request;
   MPI_Ibarrier(MPI_COMM_WORLD, &request);
   watchdog_->finish(request, "barrier");
+}
+
+std::unique_ptr<SharedMemory> MpiCommunicator::share_memory(std::size_t slot_floats,
+                                                            std::size_t common_floats) {
+  return MpiSharedMemory::allocate(slot_floats, common_floats, *watchdog_);
 }
 
 }  // namespace mnist_dp

@@ -129,6 +129,10 @@ const KeySpec<Config> kConfigKeys[] = {
      "below this (MNIST 0.19, Fashion-MNIST 0.50; 0: never)",
      FIELD(c.training.sparse_input_below),
      {0, 1}},
+    {"training.shared_memory",
+     "ranks that all share one node reduce gradients and share parameters in shared memory "
+     "(false: MPI messages)",
+     FIELD(c.training.shared_memory)},
     {"output.checkpoint_dir", "where checkpoints go (empty: none)", FIELD(c.output.checkpoint_dir)},
     {"output.checkpoint_every_epochs", "0: only at the end of training",
      FIELD(c.output.checkpoint_every_epochs), kNonNegative},

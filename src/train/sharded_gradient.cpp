@@ -13,11 +13,18 @@ ShardedGradient::Plan::Plan(std::size_t shard_count, int rank, int ranks, std::s
       pieces(batch_pieces(shard_count, ranks)),
       sum(shard_count, pieces),
       pieces_per_rank(static_cast<std::size_t>(ranks), 0),
-      location(pieces.size(), 0) {
+      location(pieces.size(), 0),
+      buffer_on_owner(pieces.size(), 0) {
   std::size_t own = 0;
+  std::vector<std::size_t> next_buffer(static_cast<std::size_t>(ranks), 0);
   for (std::size_t i = 0; i < pieces.size(); ++i) {
     const Piece& p = pieces[i];
     ++pieces_per_rank[static_cast<std::size_t>(p.rank)];
+    // run() gives a piece the owner's next free buffer (a tree node's value
+    // ends in the first of its groups' buffers).
+    std::size_t& next = next_buffer[static_cast<std::size_t>(p.rank)];
+    buffer_on_owner[i] = next;
+    next += p.kind == Piece::kTreeNode ? p.hi - p.lo : 1;
     if (p.rank == rank) {
       location[i] = own++;
       buffers += p.kind == Piece::kTreeNode ? p.hi - p.lo : 1;
@@ -42,7 +49,9 @@ ShardedGradient::ShardedGradient(Model& model, Communicator& comm,
     scratch = std::max(scratch, p.sum.scratch_slices());
     shards = std::max(shards, p.shards);
   }
-  buffers_.assign(buffers, std::vector<float>(n));
+  stride_ = (n + 15) / 16 * 16;  // buffers start on 64-byte boundaries
+  own_storage_.resize(buffers * stride_);
+  set_buffers(own_storage_.data(), buffers);
   piece_values_.reserve(buffers);
   std::size_t pieces = 0;
   for (const Plan& p : plans_) pieces = std::max(pieces, p.pieces.size());
@@ -51,6 +60,22 @@ ShardedGradient::ShardedGradient(Model& model, Communicator& comm,
   received_.resize(received);
   scratch_.assign(scratch, std::vector<float>(block));
   shard_sums_ = OrderedSums(shards);
+}
+
+std::size_t ShardedGradient::buffer_floats() const { return buffers_.size() * stride_; }
+
+void ShardedGradient::set_buffers(float* base, std::size_t count) {
+  buffers_.clear();
+  for (std::size_t b = 0; b < count; ++b) {
+    buffers_.emplace_back(base + b * stride_, model_.params().size());
+  }
+}
+
+void ShardedGradient::use_shared(SharedMemory& shared) {
+  shared_ = &shared;
+  set_buffers(shared.slot(comm_.rank()).data(), buffers_.size());
+  own_storage_ = {};
+  received_ = {};
 }
 
 const ShardedGradient::Plan& ShardedGradient::plan_for(std::size_t samples) const {
@@ -113,14 +138,22 @@ EvalSums ShardedGradient::run(const LocalBatch& batch, ConstMatrixView x,
   }
 
   const std::size_t n = model_.params().size();
-  comm_.gather_blocks_of_pieces(piece_values_, n, plan.pieces_per_rank,
-                                std::span<float>(received_).first(plan.received));
   const Block own = block_of(n, comm_.rank(), comm_.size());
   sum_inputs_.clear();
-  for (std::size_t i = 0; i < plan.pieces.size(); ++i) {
-    sum_inputs_.push_back(plan.pieces[i].rank == comm_.rank()
-                              ? piece_values_[plan.location[i]] + own.begin
-                              : received_.data() + plan.location[i]);
+  if (shared_) {  // every piece read where its owner computed it
+    shared_->fence();
+    for (std::size_t i = 0; i < plan.pieces.size(); ++i) {
+      sum_inputs_.push_back(shared_->slot(plan.pieces[i].rank).data() +
+                            plan.buffer_on_owner[i] * stride_ + own.begin);
+    }
+  } else {
+    comm_.gather_blocks_of_pieces(piece_values_, n, plan.pieces_per_rank,
+                                  std::span<float>(received_).first(plan.received));
+    for (std::size_t i = 0; i < plan.pieces.size(); ++i) {
+      sum_inputs_.push_back(plan.pieces[i].rank == comm_.rank()
+                                ? piece_values_[plan.location[i]] + own.begin
+                                : received_.data() + plan.location[i]);
+    }
   }
   plan.sum.evaluate(sum_inputs_, block, scratch_);
 

@@ -27,6 +27,22 @@ std::size_t model_batch_capacity(const Config& config, const GlobalBatchSampler&
   return std::max(train_rows, eval_rows_per_pass(config.training, test_count, ranks));
 }
 
+// block = sum over ranks r, in rank order, of slot(r)[block range]; in chunks
+// that stay in the L1 cache.
+void sum_slots(SharedMemory& shared, int ranks, Block range, std::span<float> block) {
+  constexpr std::size_t kChunk = 2048;
+  for (std::size_t at = 0; at < range.size(); at += kChunk) {
+    const std::size_t n = std::min(kChunk, range.size() - at);
+    float* __restrict out = block.data() + at;
+    const float* first = shared.slot(0).data() + range.begin + at;
+    std::copy(first, first + n, out);
+    for (int r = 1; r < ranks; ++r) {
+      const float* __restrict in = shared.slot(r).data() + range.begin + at;
+      for (std::size_t i = 0; i < n; ++i) out[i] += in[i];
+    }
+  }
+}
+
 CheckpointSchedule checkpoint_schedule(const Config& config, std::size_t steps_per_epoch) {
   return {!config.output.checkpoint_dir.empty(), config.output.checkpoint_every_epochs,
           config.output.checkpoint_every_steps, config.training.epochs, steps_per_epoch};
@@ -63,6 +79,20 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
   if (config.training.deterministic) {
     sharded_ = std::make_unique<ShardedGradient>(model_, comm, sampler_.batch_sizes());
   }
+  if (config.training.shared_memory) share_parameters();
+}
+
+// Every rank's gradients (or deterministic pieces) go to its slot, the
+// parameters to the common area; the fence makes the initial values (the
+// same on every rank) complete before any rank restores a checkpoint's block.
+void Trainer::share_parameters() {
+  const std::size_t n = model_.params().size();
+  shared_ = comm_.share_memory(sharded_ ? sharded_->buffer_floats() : n, n);
+  if (!shared_) return;
+  model_.params().place(shared_->common(),
+                        sharded_ ? std::span<float>() : shared_->slot(comm_.rank()));
+  if (sharded_) sharded_->use_shared(*shared_);
+  shared_->fence();
 }
 
 void Trainer::restore(const Checkpoint& c, const std::string& source) {
@@ -96,7 +126,11 @@ void Trainer::restore(const Checkpoint& c, const std::string& source) {
     mismatch("step " + std::to_string(c.progress.step_in_epoch) + " is beyond an epoch of " +
              std::to_string(sampler_.steps_per_epoch()) + " steps");
   }
-  std::copy(c.params.begin(), c.params.end(), model_.params().values().begin());
+  // With shared parameters each rank writes only its own block; run() fences.
+  const Block copied = shared_ ? block_ : Block{0, c.params.size()};
+  std::copy(c.params.begin() + static_cast<std::ptrdiff_t>(copied.begin),
+            c.params.begin() + static_cast<std::ptrdiff_t>(copied.end),
+            model_.params().values().begin() + static_cast<std::ptrdiff_t>(copied.begin));
   for (std::size_t i = 0; i < c.optimizer_slots.size(); ++i) {  // this rank's block of each slot
     const auto& full = c.optimizer_slots[i].values;
     std::copy(full.begin() + static_cast<std::ptrdiff_t>(block_.begin),
@@ -142,9 +176,12 @@ Trainer::StepSums Trainer::train_step(std::size_t step_in_epoch, const TrainerHo
   timers_.mark(Phase::kData);
 
   const bool stop = hooks.stop_requested && hooks.stop_requested();
+  // The same on every rank: it depends only on the parameters, read here
+  // before any rank updates its block.
+  const double l2 = has_l2_ ? l2_penalty(model_.params()) : 0.0;
   StepSums sums = sharded_ ? sharded_gradient(batch, x, stop) : plain_gradient(batch, x, stop);
-  if (has_l2_) {  // the same on every rank: it depends only on the shared parameters
-    sums[kLossSum] += l2_penalty(model_.params()) * static_cast<double>(batch.global_count);
+  if (has_l2_) {
+    sums[kLossSum] += l2 * static_cast<double>(batch.global_count);
     add_l2_gradient(model_.params(), block_grads_, block_.begin);
   }
   if (!std::isfinite(sums[kLossSum])) {
@@ -156,7 +193,11 @@ Trainer::StepSums Trainer::train_step(std::size_t step_in_epoch, const TrainerHo
   optimizer_->step(model_.params().values().subspan(block_.begin, block_.size()), block_grads_,
                    schedule_.at(progress_.global_step));
   timers_.mark(Phase::kOptimizer);
-  comm_.allgather_blocks(model_.params().values());
+  if (shared_) {
+    shared_->fence();  // every block updated before any rank reads the parameters
+  } else {
+    comm_.allgather_blocks(model_.params().values());
+  }
   timers_.mark(Phase::kAllreduce);
 
   progress_.loss_sum += sums[kLossSum];
@@ -180,8 +221,14 @@ Trainer::StepSums Trainer::plain_gradient(const LocalBatch& batch, MatrixView x,
   timers_.mark(Phase::kBackward);
 
   // Each rank receives the summed gradient of its block of the parameters,
-  // updates that block, and the blocks are then allgathered.
-  comm_.reduce_scatter_sum(model_.params().grads(), block_grads_);
+  // updates that block, and the blocks are then allgathered; with shared
+  // memory it sums its block straight from every rank's slot, in rank order.
+  if (shared_) {
+    shared_->fence();
+    sum_slots(*shared_, comm_.size(), block_, block_grads_);
+  } else {
+    comm_.reduce_scatter_sum(model_.params().grads(), block_grads_);
+  }
   StepSums sums{};
   sums[kLossSum] = stats.loss_sum;
   sums[kCorrect] = static_cast<double>(stats.correct);
@@ -297,6 +344,7 @@ void Trainer::stop(const TrainerHooks& hooks) {
 }
 
 void Trainer::run(const TrainerHooks& hooks) {
+  if (shared_) shared_->fence();  // restored blocks complete before any rank reads them
   while (progress_.epoch < config_.training.epochs) {
     sampler_.set_epoch(progress_.epoch);
     const auto start = std::chrono::steady_clock::now();

@@ -5,7 +5,10 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <span>
+
+#include "mnist_dp/comm/shared_memory.hpp"
 
 namespace mnist_dp {
 
@@ -53,6 +56,11 @@ class Communicator {
   virtual int allreduce_max(int value) = 0;
   virtual void broadcast(std::span<std::byte> data, int root) = 0;
   virtual void barrier() = 0;
+  // Collective: memory shared by all ranks (shared_memory.hpp), with slots of
+  // slot_floats and a common area of common_floats; nullptr when the ranks do
+  // not all share one node (blocks then travel as messages).
+  virtual std::unique_ptr<SharedMemory> share_memory(std::size_t slot_floats,
+                                                     std::size_t common_floats) = 0;
 };
 
 }  // namespace mnist_dp

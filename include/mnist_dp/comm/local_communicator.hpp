@@ -25,6 +25,10 @@ class LocalCommunicator final : public Communicator {
   int allreduce_max(int value) override { return value; }
   void broadcast(std::span<std::byte>, int) override {}
   void barrier() override {}
+  std::unique_ptr<SharedMemory> share_memory(std::size_t slot_floats,
+                                             std::size_t common_floats) override {
+    return std::make_unique<ProcessMemory>(slot_floats, common_floats);
+  }
 };
 
 }  // namespace mnist_dp

@@ -37,6 +37,9 @@ class MpiCommunicator final : public Communicator {
   int allreduce_max(int value) override;
   void broadcast(std::span<std::byte> data, int root) override;
   void barrier() override;
+  // MPI_Win_allocate_shared over the node's ranks, when they are all the ranks.
+  std::unique_ptr<SharedMemory> share_memory(std::size_t slot_floats,
+                                             std::size_t common_floats) override;
 
  private:
   int rank_ = 0;

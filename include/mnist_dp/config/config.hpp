@@ -48,6 +48,9 @@ struct TrainingConfig {
   // The first Dense layer skips zero inputs when the training images'
   // non-zero fraction is below this (0: never).
   double sparse_input_below = 0.3;
+  // Ranks on one node sum gradients and share parameters through MPI-3
+  // shared memory instead of messages.
+  bool shared_memory = true;
 };
 
 struct OutputConfig {

@@ -23,6 +23,11 @@ struct ParamTensor {
 
 class ParameterBuffer {
  public:
+  // Layers keep a reference to their model's buffer: it never moves.
+  ParameterBuffer() = default;
+  ParameterBuffer(const ParameterBuffer&) = delete;
+  ParameterBuffer& operator=(const ParameterBuffer&) = delete;
+
   // Registers a tensor; returns its handle. Only before allocate().
   std::size_t add(std::string name, std::size_t rows, std::size_t cols, float l2 = 0.0f);
   // Allocates zeroed values and gradients for all registered tensors.
@@ -50,11 +55,18 @@ class ParameterBuffer {
   void reset_grad_target();
   bool accumulating() const { return accumulate_; }
 
+  // Moves the values, and unless `grads` is empty the gradients, into memory
+  // owned elsewhere (shared with other ranks), each of size() floats. The
+  // values are copied there; both are read and written there from then on.
+  void place(std::span<float> values, std::span<float> grads);
+
  private:
   std::vector<ParamTensor> tensors_;
   std::size_t total_ = 0;
-  std::vector<float> values_;
-  std::vector<float> grads_;
+  std::vector<float> own_values_;
+  std::vector<float> own_grads_;
+  std::span<float> values_;       // own_values_ unless placed elsewhere
+  std::span<float> grads_;        // own_grads_ unless placed elsewhere
   float* grad_target_ = nullptr;  // grads_ unless set_grad_target
   bool accumulate_ = false;
 };

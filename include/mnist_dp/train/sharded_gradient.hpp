@@ -33,6 +33,13 @@ class ShardedGradient {
   EvalSums run(const LocalBatch& batch, ConstMatrixView x, const std::uint8_t* labels,
                std::uint64_t seed, std::uint64_t step, std::span<float> block);
 
+  // Floats of this rank's piece buffers.
+  std::size_t buffer_floats() const;
+  // Collective use: the piece buffers move into this rank's slot (of at
+  // least buffer_floats()), and owners read the others' pieces from their
+  // slots after a fence instead of receiving them.
+  void use_shared(SharedMemory& shared);
+
  private:
   struct Plan {
     Plan(std::size_t shards, int rank, int ranks, std::size_t block);
@@ -43,6 +50,8 @@ class ShardedGradient {
     // Per piece: where its block is, in this rank's buffers (own pieces) or
     // in received_ (the others').
     std::vector<std::size_t> location;
+    // Per piece: the index of the buffer holding it on the rank that owns it.
+    std::vector<std::size_t> buffer_on_owner;
     std::size_t buffers = 0;   // group and piece buffers this rank needs
     std::size_t received = 0;  // floats of other ranks' blocks
   };
@@ -56,11 +65,16 @@ class ShardedGradient {
              ConstMatrixView x, const std::uint8_t* labels, const StepContext& ctx,
              float grad_scale);
 
+  void set_buffers(float* base, std::size_t count);
+
   Model& model_;
   Communicator& comm_;
+  SharedMemory* shared_ = nullptr;
   std::vector<Plan> plans_;
-  std::vector<std::vector<float>> buffers_;  // this rank's group and piece buffers
-  std::vector<const float*> piece_values_;   // this rank's pieces, in order
+  std::size_t stride_ = 0;                  // floats from one buffer to the next
+  std::vector<float> own_storage_;          // the buffers, unless in shared memory
+  std::vector<std::span<float>> buffers_;   // this rank's group and piece buffers
+  std::vector<const float*> piece_values_;  // this rank's pieces, in order
   std::vector<std::span<float>> group_views_;
   std::vector<const float*> sum_inputs_;     // every piece's block, for the canonical sum
   std::vector<float> received_;              // this rank's block of other ranks' pieces

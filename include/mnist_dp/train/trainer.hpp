@@ -81,6 +81,9 @@ class Trainer {
   enum StepSum { kLossSum, kCorrect, kStopRequests, kNonFiniteGradientBlocks, kStepSumCount };
   using StepSums = std::array<double, kStepSumCount>;
 
+  // Collective: moves the parameters and gradients into shared memory when
+  // the ranks share a node.
+  void share_parameters();
   StepSums train_step(std::size_t step_in_epoch, const TrainerHooks& hooks);
   // The step's gradient block and sums: one local batch, reduce-scatter and
   // an allreduce; or, deterministic, shard by shard in the canonical order.
@@ -115,7 +118,10 @@ class Trainer {
   CheckpointPolicy checkpoints_;
   Evaluator evaluator_;
   std::unique_ptr<ShardedGradient> sharded_;  // training.deterministic only
-  OrderedSums chunk_sums_;                    // deterministic: per evaluation chunk
+  // training.shared_memory with all ranks on one node: the slots hold the
+  // gradients (or pieces), the common area the parameters.
+  std::unique_ptr<SharedMemory> shared_;
+  OrderedSums chunk_sums_;  // deterministic: per evaluation chunk
   bool has_l2_;
   double input_density_;
   TrainingProgress progress_;
