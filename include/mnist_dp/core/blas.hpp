@@ -11,6 +11,10 @@ enum class Transpose { kNo, kYes };
 void gemm(Transpose trans_a, Transpose trans_b, float alpha, ConstMatrixView a, ConstMatrixView b,
           float beta, MatrixView c);
 
+// The kernel family OpenBLAS runs: its own choice for this CPU ("Cooperlake"
+// on AVX-512 AMD EPYC), or the one OPENBLAS_CORETYPE names.
+const char* blas_core_name();
+
 // Number of threads OpenBLAS may use in this process.
 void set_blas_threads(int threads);
 
