@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """Side-by-side benchmark of mnist_dp and its PyTorch peer on this machine.
 
-Runs, alternately and ROUNDS times: mnist_dp at -np 2 (configs/mlp512.yaml,
-EPOCHS epochs), the same with --deterministic (the same bytes at any rank
-count), PyTorch in one process with 1 and with 2 threads, and PyTorch
-DDP (gloo) on 2 processes of 1 thread. Prints a table (median over rounds) of
-seconds per training epoch, images/s, time to 98% test accuracy (mnist_dp,
-start-up included), the phase split, peak resident memory and the ratios, and
+Runs, alternately and ROUNDS times: mnist_dp at -np 2 (configs/mlp512.yaml);
+the same with --deterministic, without the sparse first layer, without
+shared memory, without either; at -np 1 with 2 and with 1 BLAS thread; with
+OPENBLAS_CORETYPE unset when the environment sets it; PyTorch in one process
+with 1 and with 2 threads, and PyTorch DDP (gloo) on 2 processes of 1
+thread. Prints a table (median over rounds) of seconds per training epoch,
+images/s and peak resident memory, then issue 15's targets with verdicts
+(ratios from the same run), what each lever gained and the phase split, and
 writes everything as JSON. Invoked by launch/bench/run.sh.
 """
 import argparse
@@ -22,22 +24,21 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRAIN_IMAGES = 60000
-# Measured facts of the machine class, for the "BLAS floor" line.
-GEMM_SECONDS_PER_EPOCH_1_THREAD = 1.98
 
 
-def run_mnist_dp(epochs, data, extra=()):
+def run_mnist_dp(epochs, data, extra=(), ranks=2, env=None):
     """One mnist_dp run; returns its figures. Time to 98% is taken from the
     moment the run starts to the moment the first epoch line with
     val_accuracy >= 0.98 is printed."""
     with tempfile.TemporaryDirectory() as tmp:
         metrics, profile = os.path.join(tmp, "m.csv"), os.path.join(tmp, "p.json")
-        cmd = ["bash", os.path.join(REPO, "launch/run_local.sh"), "-n", "2", "--config",
+        cmd = ["bash", os.path.join(REPO, "launch/run_local.sh"), "-n", str(ranks), "--config",
                os.path.join(REPO, "configs/mlp512.yaml"), "--set", f"training.epochs={epochs}",
                "--set", f"data.dir={data}", "--set", "output.checkpoint_dir=", "--set",
                f"output.metrics={metrics}", "--profile-json", profile, *extra]
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env=env)
         time_to_98 = None
         for line in proc.stdout:
             if line.startswith("Epoch ") and time_to_98 is None:
@@ -55,6 +56,12 @@ def run_mnist_dp(epochs, data, extra=()):
             "max_rss_kib": prof["max_rss_kib"]}
 
 
+def without(name):
+    env = dict(os.environ)
+    env.pop(name, None)
+    return env
+
+
 def run_torch(epochs, data, threads, ranks):
     cmd = ["/usr/bin/python3", os.path.join(REPO, "launch/bench/torch_mlp.py"), "--data", data,
            "--epochs", str(epochs), "--threads", str(threads), "--ranks", str(ranks)]
@@ -68,26 +75,68 @@ def steady(result):
     return statistics.mean(s[1:] if len(s) > 1 else s)
 
 
+# mnist_dp variants: (label, epochs key, run_mnist_dp keyword arguments).
+# "main" runs EPOCHS epochs (time to 98% needs several); the others, which
+# measure the levers and -np 1, run LEVER_EPOCHS.
+def variants(coretype_set):
+    v = [("mnist_dp", "main", {}),
+         ("mnist_dp_deterministic", "lever", {"extra": ["--deterministic"]}),
+         ("mnist_dp_dense_first_layer", "lever",
+          {"extra": ["--set", "training.sparse_input_below=0"]}),
+         ("mnist_dp_mpi_messages", "lever", {"extra": ["--set", "training.shared_memory=false"]}),
+         ("mnist_dp_neither_lever", "lever",
+          {"extra": ["--set", "training.sparse_input_below=0", "--set",
+                     "training.shared_memory=false"]}),
+         ("mnist_dp_np1_2threads", "lever", {"ranks": 1}),
+         ("mnist_dp_np1_1thread", "lever",
+          {"ranks": 1, "env": dict(os.environ, OPENBLAS_NUM_THREADS="1")})]
+    if coretype_set:
+        v.append(("mnist_dp_openblas_own_kernels", "lever",
+                  {"env": without("OPENBLAS_CORETYPE")}))
+    return v
+
+
+LABELS = {
+    "mnist_dp": "mnist_dp, mpirun -np 2",
+    "mnist_dp_deterministic": "mnist_dp --deterministic, -np 2",
+    "mnist_dp_dense_first_layer": "mnist_dp -np 2, dense first layer (no sparse lever)",
+    "mnist_dp_mpi_messages": "mnist_dp -np 2, MPI messages (no shared-memory lever)",
+    "mnist_dp_neither_lever": "mnist_dp -np 2, neither lever (as before issue 15)",
+    "mnist_dp_np1_2threads": "mnist_dp -np 1, 2 BLAS threads",
+    "mnist_dp_np1_1thread": "mnist_dp -np 1, 1 BLAS thread",
+    "mnist_dp_openblas_own_kernels": "mnist_dp -np 2, OPENBLAS_CORETYPE unset",
+    "torch_1x1": "PyTorch, 1 process x 1 thread",
+    "torch_1x2": "PyTorch, 1 process x 2 threads",
+    "torch_ddp_2x1": "PyTorch DDP (gloo), 2 x 1 thread",
+}
+
+
+def verdict(ok):
+    return "met" if ok else "MISSED"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=10, help="mnist_dp epochs per run")
+    parser.add_argument("--epochs", type=int, default=8, help="epochs of the main mnist_dp run")
+    parser.add_argument("--lever-epochs", type=int, default=3,
+                        help="epochs of the other mnist_dp runs")
     parser.add_argument("--torch-epochs", type=int, default=2)
     parser.add_argument("--data", default=os.path.join(REPO, "data/mnist"))
     parser.add_argument("--json", default=os.path.join(REPO, "runs/bench/bench.json"))
     args = parser.parse_args()
 
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    ours = variants(coretype is not None)
     peers = {"torch_1x1": (1, 1), "torch_1x2": (2, 1), "torch_ddp_2x1": (1, 2)}
-    results = {"mnist_dp": [], "mnist_dp_deterministic": []}
+    results = {name: [] for name, _, _ in ours}
     results.update({k: [] for k in peers})
+    epochs = {"main": args.epochs, "lever": args.lever_epochs}
     for r in range(args.rounds):
-        results["mnist_dp"].append(run_mnist_dp(args.epochs, args.data))
-        print(f"bench.py: round {r + 1}: mnist_dp {steady(results['mnist_dp'][-1]):.3f} s/epoch",
-              file=sys.stderr)
-        results["mnist_dp_deterministic"].append(
-            run_mnist_dp(args.epochs, args.data, ["--deterministic"]))
-        print(f"bench.py: round {r + 1}: mnist_dp --deterministic "
-              f"{steady(results['mnist_dp_deterministic'][-1]):.3f} s/epoch", file=sys.stderr)
+        for name, which, kwargs in ours:
+            results[name].append(run_mnist_dp(epochs[which], args.data, **kwargs))
+            print(f"bench.py: round {r + 1}: {name} {steady(results[name][-1]):.3f} s/epoch",
+                  file=sys.stderr)
         for name, (threads, ranks) in peers.items():
             results[name].append(run_torch(args.torch_epochs, args.data, threads, ranks))
             print(f"bench.py: round {r + 1}: {name} {steady(results[name][-1]):.3f} s/epoch",
@@ -95,54 +144,71 @@ def main():
 
     med = {k: statistics.median(steady(x) for x in v) for k, v in results.items()}
     best_single = min(med["torch_1x1"], med["torch_1x2"])
-    ours = results["mnist_dp"]
-    t98 = [x["time_to_98"] for x in ours if x["time_to_98"] is not None]
-    phases = {k: statistics.median(x["phases_per_epoch"][k] for x in ours)
-              for k in ours[0]["phases_per_epoch"]}
+    best_np1 = min(med["mnist_dp_np1_2threads"], med["mnist_dp_np1_1thread"])
+    t98 = [x["time_to_98"] for x in results["mnist_dp"] if x["time_to_98"] is not None]
+
+    def phase_split(name):
+        runs = results[name]
+        return {k: statistics.median(x["phases_per_epoch"][k] for x in runs)
+                for k in runs[0]["phases_per_epoch"]}
+
+    phases = phase_split("mnist_dp")
+    step_phases = ("data", "forward", "backward", "allreduce", "optimizer")
+    exposed = phases["allreduce"] / sum(phases[k] for k in step_phases)
     summary = {
-        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()},
+        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                    "OPENBLAS_CORETYPE": coretype},
         "rounds": args.rounds,
         "seconds_per_epoch": med,
         "images_per_second": {k: TRAIN_IMAGES / v for k, v in med.items()},
         "mnist_dp_time_to_98_seconds": statistics.median(t98) if t98 else None,
-        "mnist_dp_phases_per_epoch": phases,
+        "phases_per_epoch": {name: phase_split(name) for name, _, _ in ours},
         "max_rss_mib": {k: statistics.median(x["max_rss_kib"] for x in v) / 1024
                         for k, v in results.items()},
         "ratios": {"vs_torch_ddp": med["torch_ddp_2x1"] / med["mnist_dp"],
                    "vs_torch_best_single_process": best_single / med["mnist_dp"],
-                   "deterministic_cost": med["mnist_dp_deterministic"] / med["mnist_dp"] - 1},
+                   "deterministic_cost": med["mnist_dp_deterministic"] / med["mnist_dp"] - 1,
+                   "exposed_communication": exposed,
+                   "scaling_efficiency_np1_to_np2": best_np1 / (2 * med["mnist_dp"])},
         "raw": results,
     }
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump(summary, f, indent=1)
 
-    print(f"\n| run | s/epoch (median of {args.rounds}) | images/s | peak RSS per rank (MiB) |")
+    print(f"\nOPENBLAS_CORETYPE={coretype if coretype is not None else '(unset)'}; "
+          f"median of {args.rounds} round(s), steady epochs (the first left out)\n")
+    print("| run | s/epoch | images/s | peak RSS per rank (MiB) |")
     print("|---|---|---|---|")
-    labels = {"mnist_dp": "mnist_dp, mpirun -np 2",
-              "mnist_dp_deterministic": "mnist_dp --deterministic, mpirun -np 2",
-              "torch_1x1": "PyTorch, 1 process x 1 thread",
-              "torch_1x2": "PyTorch, 1 process x 2 threads",
-              "torch_ddp_2x1": "PyTorch DDP (gloo), 2 x 1 thread"}
-    for k, label in labels.items():
-        print(f"| {label} | {med[k]:.3f} | {TRAIN_IMAGES / med[k]:,.0f} | "
+    for k in results:
+        print(f"| {LABELS[k]} | {med[k]:.3f} | {TRAIN_IMAGES / med[k]:,.0f} | "
               f"{summary['max_rss_mib'][k]:.0f} |")
-    print(f"\nmnist_dp is {summary['ratios']['vs_torch_ddp']:.2f}x faster than PyTorch DDP "
-          f"(target >= 3x) and {summary['ratios']['vs_torch_best_single_process']:.2f}x faster "
-          f"than PyTorch's best single process (target >= 2x).")
-    print(f"The deterministic mode (same bytes at any -np) costs "
-          f"{100 * summary['ratios']['deterministic_cost']:.0f}% per epoch at -np 2 "
-          f"({med['mnist_dp_deterministic']:.3f} vs {med['mnist_dp']:.3f} s).")
+    ratios = summary["ratios"]
     t = summary["mnist_dp_time_to_98_seconds"]
-    print("mnist_dp time to 98% test accuracy: " +
-          (f"{t:.1f} s wall, start-up included (target <= 10 s)" if t else
-           f"not reached in {args.epochs} epochs"))
-    split = ", ".join(f"{k} {v:.3f}" for k, v in phases.items())
-    print(f"mnist_dp seconds per epoch by phase (rank 0): {split}")
-    floor = GEMM_SECONDS_PER_EPOCH_1_THREAD / 2 + phases["allreduce"]
-    print(f"target <= 1.4 s/epoch: {'met' if med['mnist_dp'] <= 1.4 else 'missed'} "
-          f"({med['mnist_dp']:.3f}); GEMM floor per rank (1.98 s / 2 ranks) + allreduce "
-          f"= {floor:.3f} s, ratio {med['mnist_dp'] / floor:.2f} (target <= 1.1)")
+    print("\nTargets (issue 15), mnist_dp -np 2 on configs/mlp512.yaml:")
+    print(f"- s/epoch <= 0.8: {verdict(med['mnist_dp'] <= 0.8)} ({med['mnist_dp']:.3f})")
+    print(f"- >= 3x PyTorch's best single process: "
+          f"{verdict(ratios['vs_torch_best_single_process'] >= 3)} "
+          f"({ratios['vs_torch_best_single_process']:.2f}x)")
+    print(f"- >= 5x PyTorch DDP: {verdict(ratios['vs_torch_ddp'] >= 5)} "
+          f"({ratios['vs_torch_ddp']:.2f}x)")
+    print(f"- time to 98% test accuracy <= 6 s wall, start-up included: " +
+          (f"{verdict(t <= 6)} ({t:.1f} s)" if t else f"MISSED (not reached in {args.epochs} "
+                                                      f"epochs)"))
+    print(f"- exposed communication <= 5% of the step: {verdict(exposed <= 0.05)} "
+          f"({100 * exposed:.1f}%)")
+    print(f"- strong scaling -np 1 (best: {best_np1:.3f} s) -> -np 2 >= 85%: "
+          f"{verdict(ratios['scaling_efficiency_np1_to_np2'] >= 0.85)} "
+          f"({100 * ratios['scaling_efficiency_np1_to_np2']:.0f}%)")
+    print(f"\nLevers: sparse first layer {med['mnist_dp_dense_first_layer']:.3f} -> "
+          f"{med['mnist_dp']:.3f} s; shared memory {med['mnist_dp_mpi_messages']:.3f} -> "
+          f"{med['mnist_dp']:.3f} s; both {med['mnist_dp_neither_lever']:.3f} -> "
+          f"{med['mnist_dp']:.3f} s per epoch.")
+    print(f"The deterministic mode costs {100 * ratios['deterministic_cost']:.0f}% per epoch "
+          f"({med['mnist_dp_deterministic']:.3f} vs {med['mnist_dp']:.3f} s).")
+    for name in ("mnist_dp", "mnist_dp_neither_lever"):
+        split = ", ".join(f"{k} {v:.3f}" for k, v in summary["phases_per_epoch"][name].items())
+        print(f"Phases per epoch (rank 0), {LABELS[name]}: {split}")
     print(f"JSON: {args.json}")
 
 

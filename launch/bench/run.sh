@@ -2,7 +2,8 @@
 # The performance benchmark: builds mnist_dp in Release, installs Debian's
 # python3-torch if it is missing, and runs launch/bench/bench.py, which times
 # mnist_dp and the PyTorch peer alternately and prints the table and ratios.
-# Usage: launch/bench/run.sh [--rounds N] [--epochs E] [--torch-epochs E] [--json FILE]
+# Usage: launch/bench/run.sh [--rounds N] [--epochs E] [--lever-epochs E] [--torch-epochs E]
+#                            [--json FILE]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash launch/setup.sh > /dev/null

@@ -6,12 +6,17 @@
 # srun --mpi=pmix, once with mpirun inside the job), checks each job's exit
 # state, output epoch lines and checkpoint; then runs the scaling sweep script
 # at -np 1 and 2; and stops what it started.
-# Needs root. Usage: launch/slurm/test_slurm.sh      (the ctest label `slurm`)
+# The jobs are submitted exactly as the README shows (from the repository
+# root, no flags), so the scripts' own #SBATCH lines are what is tested; the
+# job output is read from the documented runs/slurm/<job name>-<job id>.out.
+# Needs root. Usage: launch/slurm/test_slurm.sh [BINARY]   (the ctest label
+# `slurm` passes the binary ctest built; default build/mnist_dp)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
+export MNIST_DP_BINARY=$(realpath "${1:-build/mnist_dp}")
 [ "$(id -u)" -eq 0 ] || { echo "test_slurm.sh: needs root (it starts slurmctld, slurmd and munged)" >&2; exit 2; }
-[ -x build/mnist_dp ] || { echo "test_slurm.sh: build/mnist_dp is missing (run launch/setup.sh)" >&2; exit 2; }
+[ -x "$MNIST_DP_BINARY" ] || { echo "test_slurm.sh: $MNIST_DP_BINARY is missing (run launch/setup.sh)" >&2; exit 2; }
 
 missing=()
 for p in slurm-wlm munge; do dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p"); done
@@ -88,15 +93,18 @@ fi
 
 # submit LAUNCHER: one short training job; checks its state and output.
 submit() {
-  local out=$state/job-$1.out job rc job_state exit_code
+  local out job rc job_state exit_code
   set +e
-  MNIST_DP_LAUNCHER=$1 sbatch --wait --parsable --ntasks=2 --output="$out" --chdir="$repo" \
-    --export=ALL launch/slurm/mnist_dp.sbatch --config configs/mlp512.yaml \
-    --set training.epochs=2 --set data.train_limit=6000 \
+  MNIST_DP_LAUNCHER=$1 sbatch --wait --parsable launch/slurm/mnist_dp.sbatch \
+    --config configs/mlp512.yaml --set training.epochs=2 --set data.train_limit=6000 \
     --set output.checkpoint_dir="$state/ckpt-$1" --set output.metrics= > "$state/job.id"
   rc=$?
   set -e
   job=$(tail -1 "$state/job.id")
+  out=$repo/runs/slurm/mnist_dp-$job.out
+  [ -f "$out" ] || { echo "test_slurm.sh: FAIL: no job output at $out" >&2; exit 1; }
+  mv "$out" "$state/job-$1.out"  # leave the repository as it was
+  out=$state/job-$1.out
   cat "$out"
   job_state=$(scontrol show job "$job" | grep -o 'JobState=[A-Z]*' | cut -d= -f2)
   exit_code=$(scontrol show job "$job" | grep -o ' ExitCode=[0-9:]*' | cut -d= -f2)
@@ -112,13 +120,12 @@ submit mpirun
 
 # The scaling sweep at -np 1 and 2: one metrics file per rank count.
 set +e
-RANKS="1 2" sbatch --wait --parsable --ntasks=2 --output="$state/scaling.out" --chdir="$repo" \
-  --export=ALL launch/slurm/scaling.sbatch --config configs/mlp512.yaml --set training.epochs=2 \
-  --set data.train_limit=6000 > "$state/job.id"
+RANKS="1 2" sbatch --wait --parsable --ntasks=2 launch/slurm/scaling.sbatch \
+  --config configs/mlp512.yaml --set training.epochs=2 --set data.train_limit=6000 > "$state/job.id"
 rc=$?
 set -e
 job=$(tail -1 "$state/job.id")
-cat "$state/scaling.out"
+cat "$repo/runs/slurm/mnist_dp_scaling-$job.out" && rm -f "$repo/runs/slurm/mnist_dp_scaling-$job.out"
 [ "$rc" -eq 0 ] || { echo "test_slurm.sh: FAIL: scaling job exited $rc" >&2; exit 1; }
 summary=$repo/runs/slurm/scaling-$job/summary.csv
 [ "$(wc -l < "$summary")" -eq 3 ] || { echo "test_slurm.sh: FAIL: $summary lacks rows" >&2; exit 1; }
