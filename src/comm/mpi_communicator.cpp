@@ -193,7 +193,9 @@ void MpiCommunicator::barrier() {
 
 std::unique_ptr<SharedMemory> MpiCommunicator::share_memory(std::size_t slot_floats,
                                                             std::size_t common_floats) {
-  return MpiSharedMemory::allocate(slot_floats, common_floats, *watchdog_);
+  // Nodes partition the ranks, so either every rank's node holds them all or none does.
+  if (local_size_ != size_) return nullptr;
+  return MpiSharedMemory::allocate(slot_floats, common_floats, rank_, size_, *watchdog_);
 }
 
 }  // namespace mnist_dp

@@ -5,31 +5,12 @@
 #include "mpi_shared_memory.hpp"
 
 namespace mnist_dp {
-namespace {
-
-constexpr std::size_t kAlignFloats = 16;  // 64 bytes
-
-std::size_t aligned(std::size_t floats) {
-  return (floats + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
-}
-
-}  // namespace
 
 std::unique_ptr<MpiSharedMemory> MpiSharedMemory::allocate(std::size_t slot_floats,
-                                                           std::size_t common_floats,
-                                                           MpiWatchdog& watchdog) {
-  int rank = 0, size = 0, node_size = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  MPI_Comm node;
-  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
-  MPI_Comm_size(node, &node_size);
-  MPI_Comm_free(&node);
-  int all_here = node_size == size ? 1 : 0;
-  MPI_Allreduce(MPI_IN_PLACE, &all_here, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-  if (!all_here) return nullptr;
-
-  const std::size_t mine = aligned(slot_floats) + (rank == 0 ? aligned(common_floats) : 0);
+                                                           std::size_t common_floats, int rank,
+                                                           int size, MpiWatchdog& watchdog) {
+  const std::size_t mine =
+      cache_line_floats(slot_floats) + (rank == 0 ? cache_line_floats(common_floats) : 0);
   void* base = nullptr;
   MPI_Win window;
   MPI_Win_allocate_shared(static_cast<MPI_Aint>(mine * sizeof(float)), sizeof(float), MPI_INFO_NULL,
@@ -42,7 +23,7 @@ std::unique_ptr<MpiSharedMemory> MpiSharedMemory::allocate(std::size_t slot_floa
     MPI_Win_shared_query(window, r, &bytes, &unit, &part);
     if (r == 0) {
       memory->common_ = {part, common_floats};
-      part += aligned(common_floats);
+      part += cache_line_floats(common_floats);
     }
     memory->slots_.emplace_back(part, slot_floats);
   }

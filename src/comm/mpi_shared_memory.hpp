@@ -14,9 +14,10 @@ namespace mnist_dp {
 
 class MpiSharedMemory final : public SharedMemory {
  public:
-  // Collective over MPI_COMM_WORLD. nullptr when the ranks span several nodes.
+  // Collective over MPI_COMM_WORLD (`rank` of `size`), whose ranks must all
+  // share this node.
   static std::unique_ptr<MpiSharedMemory> allocate(std::size_t slot_floats,
-                                                   std::size_t common_floats,
+                                                   std::size_t common_floats, int rank, int size,
                                                    MpiWatchdog& watchdog);
   ~MpiSharedMemory() override;
   MpiSharedMemory(const MpiSharedMemory&) = delete;

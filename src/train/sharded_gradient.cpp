@@ -27,12 +27,12 @@ ShardedGradient::Plan::Plan(std::size_t shard_count, int rank, int ranks, std::s
     next += p.kind == Piece::kTreeNode ? p.hi - p.lo : 1;
     if (p.rank == rank) {
       location[i] = own++;
-      buffers += p.kind == Piece::kTreeNode ? p.hi - p.lo : 1;
     } else {
       location[i] = received;
       received += block;
     }
   }
+  buffers = next_buffer[static_cast<std::size_t>(rank)];
 }
 
 ShardedGradient::ShardedGradient(Model& model, Communicator& comm,
@@ -49,7 +49,7 @@ ShardedGradient::ShardedGradient(Model& model, Communicator& comm,
     scratch = std::max(scratch, p.sum.scratch_slices());
     shards = std::max(shards, p.shards);
   }
-  stride_ = (n + 15) / 16 * 16;  // buffers start on 64-byte boundaries
+  stride_ = cache_line_floats(n);  // buffers start on 64-byte boundaries
   own_storage_.resize(buffers * stride_);
   set_buffers(own_storage_.data(), buffers);
   piece_values_.reserve(buffers);

@@ -13,6 +13,10 @@
 
 namespace mnist_dp {
 
+// n floats rounded up to whole 64-byte cache lines: buffers laid out at such
+// offsets from a slot's start stay 64-byte aligned.
+inline std::size_t cache_line_floats(std::size_t n) { return (n + 15) / 16 * 16; }
+
 class SharedMemory {
  public:
   virtual ~SharedMemory() = default;
