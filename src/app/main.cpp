@@ -157,11 +157,12 @@ void print_start(const Communicator& comm, const RunSetup& s, const DatasetPair&
   std::snprintf(
       banner, sizeof banner,
       "mnist_dp: %d rank(s) x %d BLAS thread(s) (%s kernels); %s: %zu train / %zu test images; "
-      "global batch %zu (<= %zu per rank)%s; %.0f%% of pixels non-zero%s\n",
+      "global batch %zu (<= %zu per rank)%s; %.0f%% of pixels non-zero%s%s\n",
       comm.size(), blas_threads, blas_core_name(), dataset_name(config.data.kind).c_str(),
       data.train.count, data.test.count, config.training.batch_size, per_rank,
       config.training.deterministic ? "; deterministic (same bytes at any -np)" : "",
-      100 * trainer.input_density(), trainer.sparse_input() ? ", first layer skips zeros" : "");
+      100 * trainer.input_density(), trainer.sparse_input() ? ", first layer skips zeros" : "",
+      comm.size() > 1 ? ("; reduction: " + trainer.reduction_path()).c_str() : "");
   print_rank0(comm, banner + trainer.model().summary());
   if (!s.resume.remark.empty()) print_rank0(comm, "mnist_dp: " + s.resume.remark + "\n");
   if (s.resume.checkpoint) {

@@ -21,7 +21,6 @@ namespace mnist_dp {
 namespace {
 
 constexpr int kRingTag = 8;
-constexpr int kPieceTag = 100;  // + the piece index on its sender
 
 }  // namespace
 
@@ -29,12 +28,18 @@ MpiCommunicator::MpiCommunicator(int* argc, char*** argv) {
   MPI_Init(argc, argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  // A node's leader is its lowest world rank (the split keeps world order).
   MPI_Comm node;
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
   MPI_Comm_size(node, &local_size_);
+  int leader = rank_;
+  MPI_Bcast(&leader, 1, MPI_INT, 0, node);
   MPI_Comm_free(&node);
+  std::vector<int> leaders(static_cast<std::size_t>(size_));
+  MPI_Allgather(&leader, 1, MPI_INT, leaders.data(), 1, MPI_INT, MPI_COMM_WORLD);
+  layout_ = NodeLayout::from_leaders(leaders);
   watchdog_ = std::make_unique<MpiWatchdog>(rank_, size_);
-  piece_requests_ = std::make_unique<Requests>();
+  exchange_requests_ = std::make_unique<Requests>();
 }
 
 MpiCommunicator::~MpiCommunicator() {
@@ -131,38 +136,21 @@ struct MpiCommunicator::Requests {
   std::vector<MPI_Request> list;
 };
 
-// Point-to-point: piece i of this rank goes, block by block, to each owner;
-// the tag is the piece's index on its sender. Nothing is summed here.
-void MpiCommunicator::gather_blocks_of_pieces(std::span<const float* const> mine, std::size_t n,
-                                              std::span<const std::size_t> pieces_per_rank,
-                                              std::span<float> received) {
+void MpiCommunicator::exchange(std::span<const Transfer> sends, std::span<const Transfer> receives,
+                               const char* what) {
   watchdog_->begin();
-  std::size_t total = 0;
-  for (std::size_t count : pieces_per_rank) total += count;
-  std::vector<MPI_Request>& requests = piece_requests_->list;
-  requests.clear();
-  if (requests.capacity() < 2 * total) requests.reserve(2 * total);
-  const Block own = block_of(n, rank_, size_);
-  std::size_t at = 0;
-  for (int r = 0; r < size_; ++r) {
-    if (r == rank_) continue;
-    for (std::size_t i = 0; i < pieces_per_rank[static_cast<std::size_t>(r)]; ++i) {
-      requests.emplace_back();
-      MPI_Irecv(received.data() + at, static_cast<int>(own.size()), MPI_FLOAT, r,
-                kPieceTag + static_cast<int>(i), MPI_COMM_WORLD, &requests.back());
-      at += own.size();
-    }
+  std::vector<MPI_Request>& requests = exchange_requests_->list;
+  requests.resize(receives.size() + sends.size());
+  std::size_t i = 0;
+  for (const Transfer& t : receives) {
+    MPI_Irecv(t.data, static_cast<int>(t.count), MPI_FLOAT, t.peer, t.tag, MPI_COMM_WORLD,
+              &requests[i++]);
   }
-  for (int q = 0; q < size_; ++q) {
-    if (q == rank_) continue;
-    const Block theirs = block_of(n, q, size_);
-    for (std::size_t i = 0; i < mine.size(); ++i) {
-      requests.emplace_back();
-      MPI_Isend(mine[i] + theirs.begin, static_cast<int>(theirs.size()), MPI_FLOAT, q,
-                kPieceTag + static_cast<int>(i), MPI_COMM_WORLD, &requests.back());
-    }
+  for (const Transfer& t : sends) {
+    MPI_Isend(t.data, static_cast<int>(t.count), MPI_FLOAT, t.peer, t.tag, MPI_COMM_WORLD,
+              &requests[i++]);
   }
-  watchdog_->wait(requests, "piece_exchange");
+  if (!requests.empty()) watchdog_->wait(requests, what);
 }
 
 int MpiCommunicator::allreduce_min(int value) {
@@ -193,9 +181,11 @@ void MpiCommunicator::barrier() {
 
 std::unique_ptr<SharedMemory> MpiCommunicator::share_memory(std::size_t slot_floats,
                                                             std::size_t common_floats) {
-  // Nodes partition the ranks, so either every rank's node holds them all or none does.
-  if (local_size_ != size_) return nullptr;
-  return MpiSharedMemory::allocate(slot_floats, common_floats, rank_, size_, *watchdog_);
+  // Every rank reaches the same answer: nodes of one rank each share nothing
+  // (a single rank alone still gets its memory, as one node).
+  const bool alone_on_every_node = layout_.nodes() == size_ && size_ > 1;
+  if (alone_on_every_node) return nullptr;
+  return MpiSharedMemory::allocate(slot_floats, common_floats, layout_, rank_, *watchdog_);
 }
 
 }  // namespace mnist_dp

@@ -1,5 +1,6 @@
 // SharedMemory over an MPI-3 shared-memory window (MPI_Win_allocate_shared)
-// spanning every rank of the job, all on one node. Private to comm/.
+// spanning the ranks of one node, on a node communicator of its own. Private
+// to comm/.
 #pragma once
 
 #include <mpi.h>
@@ -7,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "mnist_dp/comm/node_layout.hpp"
 #include "mnist_dp/comm/shared_memory.hpp"
 #include "mpi_watchdog.hpp"
 
@@ -14,10 +16,11 @@ namespace mnist_dp {
 
 class MpiSharedMemory final : public SharedMemory {
  public:
-  // Collective over MPI_COMM_WORLD (`rank` of `size`), whose ranks must all
-  // share this node.
+  // Collective over MPI_COMM_WORLD; `rank` is this rank's world rank and
+  // `layout` says which world ranks share its node.
   static std::unique_ptr<MpiSharedMemory> allocate(std::size_t slot_floats,
-                                                   std::size_t common_floats, int rank, int size,
+                                                   std::size_t common_floats,
+                                                   const NodeLayout& layout, int rank,
                                                    MpiWatchdog& watchdog);
   ~MpiSharedMemory() override;
   MpiSharedMemory(const MpiSharedMemory&) = delete;
@@ -28,11 +31,13 @@ class MpiSharedMemory final : public SharedMemory {
   void fence() override;
 
  private:
-  MpiSharedMemory(MPI_Win window, MpiWatchdog& watchdog) : window_(window), watchdog_(watchdog) {}
+  MpiSharedMemory(MPI_Comm node, MPI_Win window, MpiWatchdog& watchdog)
+      : node_(node), window_(window), watchdog_(watchdog) {}
 
+  MPI_Comm node_;
   MPI_Win window_;
   MpiWatchdog& watchdog_;
-  std::vector<std::span<float>> slots_;
+  std::vector<std::span<float>> slots_;  // per world rank; empty off this node
   std::span<float> common_;
 };
 

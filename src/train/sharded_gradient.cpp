@@ -7,30 +7,25 @@
 #include "mnist_dp/nn/softmax_cross_entropy.hpp"
 
 namespace mnist_dp {
+namespace {
 
-ShardedGradient::Plan::Plan(std::size_t shard_count, int rank, int ranks, std::size_t block)
+constexpr int kPieceTag = 100;  // + the piece's index among its owner's pieces
+
+}  // namespace
+
+ShardedGradient::Plan::Plan(std::size_t shard_count, int rank, int ranks)
     : shards(shard_count),
       pieces(batch_pieces(shard_count, ranks)),
       sum(shard_count, pieces),
-      pieces_per_rank(static_cast<std::size_t>(ranks), 0),
-      location(pieces.size(), 0),
       buffer_on_owner(pieces.size(), 0) {
-  std::size_t own = 0;
   std::vector<std::size_t> next_buffer(static_cast<std::size_t>(ranks), 0);
   for (std::size_t i = 0; i < pieces.size(); ++i) {
     const Piece& p = pieces[i];
-    ++pieces_per_rank[static_cast<std::size_t>(p.rank)];
     // run() gives a piece the owner's next free buffer (a tree node's value
     // ends in the first of its groups' buffers).
     std::size_t& next = next_buffer[static_cast<std::size_t>(p.rank)];
     buffer_on_owner[i] = next;
     next += p.kind == Piece::kTreeNode ? p.hi - p.lo : 1;
-    if (p.rank == rank) {
-      location[i] = own++;
-    } else {
-      location[i] = received;
-      received += block;
-    }
   }
   buffers = next_buffer[static_cast<std::size_t>(rank)];
 }
@@ -40,26 +35,21 @@ ShardedGradient::ShardedGradient(Model& model, Communicator& comm,
     : model_(model), comm_(comm), shard_sums_(0) {
   const std::size_t n = model.params().size();
   const std::size_t block = block_of(n, comm.rank(), comm.size()).size();
-  std::size_t buffers = 0, received = 0, scratch = 0, shards = 0;
+  std::size_t buffers = 0, scratch = 0, shards = 0;
   for (std::size_t samples : batch_sizes) {
-    plans_.emplace_back(shard_count(samples), comm.rank(), comm.size(), block);
+    plans_.emplace_back(shard_count(samples), comm.rank(), comm.size());
     const Plan& p = plans_.back();
     buffers = std::max(buffers, p.buffers);
-    received = std::max(received, p.received);
     scratch = std::max(scratch, p.sum.scratch_slices());
     shards = std::max(shards, p.shards);
   }
   stride_ = cache_line_floats(n);  // buffers start on 64-byte boundaries
   own_storage_.resize(buffers * stride_);
   set_buffers(own_storage_.data(), buffers);
-  piece_values_.reserve(buffers);
-  std::size_t pieces = 0;
-  for (const Plan& p : plans_) pieces = std::max(pieces, p.pieces.size());
-  sum_inputs_.reserve(pieces);
   group_views_.reserve(buffers);
-  received_.resize(received);
   scratch_.assign(scratch, std::vector<float>(block));
   shard_sums_ = OrderedSums(shards);
+  wire();
 }
 
 std::size_t ShardedGradient::buffer_floats() const { return buffers_.size() * stride_; }
@@ -71,11 +61,57 @@ void ShardedGradient::set_buffers(float* base, std::size_t count) {
   }
 }
 
+bool ShardedGradient::reads_in_place(int r) const {
+  return r == comm_.rank() || (shared_ && comm_.layout().same_node(r, comm_.rank()));
+}
+
+// A piece's tag comes from its index among its owner's pieces, so a message matches
+// its receive whatever order the transfers are posted in.
+void ShardedGradient::wire() {
+  const std::size_t n = model_.params().size();
+  const int me = comm_.rank();
+  const Block own = block_of(n, me, comm_.size());
+  std::size_t received = 0;
+  for (const Plan& plan : plans_) {
+    std::size_t far = 0;
+    for (const Piece& p : plan.pieces) far += reads_in_place(p.rank) ? 0 : 1;
+    received = std::max(received, far * own.size());
+  }
+  received_.assign(received, 0.0f);
+  for (Plan& plan : plans_) {
+    plan.inputs.clear();
+    plan.sends.clear();
+    plan.receives.clear();
+    std::size_t at = 0;
+    std::vector<int> index_on_owner(static_cast<std::size_t>(comm_.size()), 0);
+    for (std::size_t i = 0; i < plan.pieces.size(); ++i) {
+      const int owner = plan.pieces[i].rank;
+      const int tag = kPieceTag + index_on_owner[static_cast<std::size_t>(owner)]++;
+      if (reads_in_place(owner)) {
+        float* value = shared_ ? shared_->slot(owner).data() + plan.buffer_on_owner[i] * stride_
+                               : buffers_[plan.buffer_on_owner[i]].data();
+        plan.inputs.push_back(value + own.begin);
+      } else {
+        plan.inputs.push_back(received_.data() + at);
+        plan.receives.push_back({owner, tag, received_.data() + at, own.size()});
+        at += own.size();
+      }
+      if (owner != me) continue;
+      for (int q = 0; q < comm_.size(); ++q) {  // this piece's blocks for the far owners
+        if (reads_in_place(q)) continue;
+        const Block theirs = block_of(n, q, comm_.size());
+        plan.sends.push_back(
+            {q, tag, buffers_[plan.buffer_on_owner[i]].data() + theirs.begin, theirs.size()});
+      }
+    }
+  }
+}
+
 void ShardedGradient::use_shared(SharedMemory& shared) {
   shared_ = &shared;
   set_buffers(shared.slot(comm_.rank()).data(), buffers_.size());
   own_storage_ = {};
-  received_ = {};
+  wire();
 }
 
 const ShardedGradient::Plan& ShardedGradient::plan_for(std::size_t samples) const {
@@ -118,13 +154,11 @@ EvalSums ShardedGradient::run(const LocalBatch& batch, ConstMatrixView x,
   const std::size_t local_first = batch.first_position;
   shard_sums_.clear();
 
-  piece_values_.clear();
   std::size_t next = 0;  // the next free buffer
   for (const Piece& piece : plan.pieces) {
     if (piece.rank != comm_.rank()) continue;
     if (piece.kind == Piece::kChain) {
-      chain(piece.lo, piece.hi, buffers_[next], local_first, x, labels, ctx, scale);
-      piece_values_.push_back(buffers_[next++].data());
+      chain(piece.lo, piece.hi, buffers_[next++], local_first, x, labels, ctx, scale);
       continue;
     }
     group_views_.clear();
@@ -134,28 +168,11 @@ EvalSums ShardedGradient::run(const LocalBatch& batch, ConstMatrixView x,
       group_views_.emplace_back(buffers_[next]);
     }
     CanonicalSum::combine_groups(piece.lo, piece.hi, group_views_);
-    piece_values_.push_back(group_views_[0].data());
   }
 
-  const std::size_t n = model_.params().size();
-  const Block own = block_of(n, comm_.rank(), comm_.size());
-  sum_inputs_.clear();
-  if (shared_) {  // every piece read where its owner computed it
-    shared_->fence();
-    for (std::size_t i = 0; i < plan.pieces.size(); ++i) {
-      sum_inputs_.push_back(shared_->slot(plan.pieces[i].rank).data() +
-                            plan.buffer_on_owner[i] * stride_ + own.begin);
-    }
-  } else {
-    comm_.gather_blocks_of_pieces(piece_values_, n, plan.pieces_per_rank,
-                                  std::span<float>(received_).first(plan.received));
-    for (std::size_t i = 0; i < plan.pieces.size(); ++i) {
-      sum_inputs_.push_back(plan.pieces[i].rank == comm_.rank()
-                                ? piece_values_[plan.location[i]] + own.begin
-                                : received_.data() + plan.location[i]);
-    }
-  }
-  plan.sum.evaluate(sum_inputs_, block, scratch_);
+  if (shared_) shared_->fence();  // the node's pieces complete before any rank reads them
+  comm_.exchange(plan.sends, plan.receives, "piece_exchange");
+  plan.sum.evaluate(plan.inputs, block, scratch_);
 
   return shard_sums_.gather(comm_, plan.shards);
 }

@@ -27,22 +27,6 @@ std::size_t model_batch_capacity(const Config& config, const GlobalBatchSampler&
   return std::max(train_rows, eval_rows_per_pass(config.training, test_count, ranks));
 }
 
-// block = sum over ranks r, in rank order, of slot(r)[block range]; in chunks
-// that stay in the L1 cache.
-void sum_slots(SharedMemory& shared, int ranks, Block range, std::span<float> block) {
-  constexpr std::size_t kChunk = 2048;
-  for (std::size_t at = 0; at < range.size(); at += kChunk) {
-    const std::size_t n = std::min(kChunk, range.size() - at);
-    float* __restrict out = block.data() + at;
-    const float* first = shared.slot(0).data() + range.begin + at;
-    std::copy(first, first + n, out);
-    for (int r = 1; r < ranks; ++r) {
-      const float* __restrict in = shared.slot(r).data() + range.begin + at;
-      for (std::size_t i = 0; i < n; ++i) out[i] += in[i];
-    }
-  }
-}
-
 CheckpointSchedule checkpoint_schedule(const Config& config, std::size_t steps_per_epoch) {
   return {!config.output.checkpoint_dir.empty(), config.output.checkpoint_every_epochs,
           config.output.checkpoint_every_steps, config.training.epochs, steps_per_epoch};
@@ -83,16 +67,25 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
 }
 
 // Every rank's gradients (or deterministic pieces) go to its slot, the
-// parameters to the common area; the fence makes the initial values (the
-// same on every rank) complete before any rank restores a checkpoint's block.
+// parameters to its node's common area; the fence makes the initial values
+// (the same on every rank) complete before any rank restores a checkpoint's
+// blocks.
 void Trainer::share_parameters() {
   const std::size_t n = model_.params().size();
   shared_ = comm_.share_memory(sharded_ ? sharded_->buffer_floats() : n, n);
   if (!shared_) return;
+  node_reduction_ = std::make_unique<NodeReduction>(comm_, *shared_, n);
   model_.params().place(shared_->common(),
                         sharded_ ? std::span<float>() : shared_->slot(comm_.rank()));
   if (sharded_) sharded_->use_shared(*shared_);
   shared_->fence();
+}
+
+std::string Trainer::reduction_path() const {
+  const int nodes = comm_.layout().nodes();
+  if (!shared_) return "messages between " + std::to_string(nodes) + " node(s)";
+  if (nodes == 1) return "shared memory";
+  return "shared memory within " + std::to_string(nodes) + " nodes, messages between them";
 }
 
 void Trainer::restore(const Checkpoint& c, const std::string& source) {
@@ -126,11 +119,14 @@ void Trainer::restore(const Checkpoint& c, const std::string& source) {
     mismatch("step " + std::to_string(c.progress.step_in_epoch) + " is beyond an epoch of " +
              std::to_string(sampler_.steps_per_epoch()) + " steps");
   }
-  // With shared parameters each rank writes only its own block; run() fences.
-  const Block copied = shared_ ? block_ : Block{0, c.params.size()};
-  std::copy(c.params.begin() + static_cast<std::ptrdiff_t>(copied.begin),
-            c.params.begin() + static_cast<std::ptrdiff_t>(copied.end),
-            model_.params().values().begin() + static_cast<std::ptrdiff_t>(copied.begin));
+  // With shared parameters each rank writes only its blocks of the common
+  // area; run() fences.
+  const Block whole{0, c.params.size()};
+  for (const Block& copied : shared_ ? node_reduction_->written_blocks() : std::span(&whole, 1)) {
+    std::copy(c.params.begin() + static_cast<std::ptrdiff_t>(copied.begin),
+              c.params.begin() + static_cast<std::ptrdiff_t>(copied.end),
+              model_.params().values().begin() + static_cast<std::ptrdiff_t>(copied.begin));
+  }
   for (std::size_t i = 0; i < c.optimizer_slots.size(); ++i) {  // this rank's block of each slot
     const auto& full = c.optimizer_slots[i].values;
     std::copy(full.begin() + static_cast<std::ptrdiff_t>(block_.begin),
@@ -194,6 +190,7 @@ Trainer::StepSums Trainer::train_step(std::size_t step_in_epoch, const TrainerHo
                    schedule_.at(progress_.global_step));
   timers_.mark(Phase::kOptimizer);
   if (shared_) {
+    node_reduction_->share_block();
     shared_->fence();  // every block updated before any rank reads the parameters
   } else {
     comm_.allgather_blocks(model_.params().values());
@@ -222,10 +219,10 @@ Trainer::StepSums Trainer::plain_gradient(const LocalBatch& batch, MatrixView x,
 
   // Each rank receives the summed gradient of its block of the parameters,
   // updates that block, and the blocks are then allgathered; with shared
-  // memory it sums its block straight from every rank's slot, in rank order.
+  // memory it sums its block straight from its node's slots.
   if (shared_) {
     shared_->fence();
-    sum_slots(*shared_, comm_.size(), block_, block_grads_);
+    node_reduction_->reduce(block_grads_);
   } else {
     comm_.reduce_scatter_sum(model_.params().grads(), block_grads_);
   }

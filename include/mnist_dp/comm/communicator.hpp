@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 
+#include "mnist_dp/comm/node_layout.hpp"
 #include "mnist_dp/comm/shared_memory.hpp"
 
 namespace mnist_dp {
@@ -33,6 +34,8 @@ class Communicator {
   virtual int size() const = 0;
   // Ranks sharing this node (for choosing BLAS threads).
   virtual int local_size() const = 0;
+  // Which node each rank runs on; the same on every rank.
+  virtual const NodeLayout& layout() const = 0;
   // How long a rank may wait in a collective for the others before the run is
   // aborted as stalled (0: forever). Single-process communicators never wait.
   virtual void set_collective_timeout(double /*seconds*/) {}
@@ -45,20 +48,19 @@ class Communicator {
   // Each rank holds its own block of `data`; afterwards every rank holds all blocks.
   virtual void allgather_blocks(std::span<float> data) = 0;
   virtual void allgather_blocks(std::span<double> data) = 0;
-  // Moves bytes for a reduction whose order the caller fixes: this rank holds
-  // `mine`, buffers of n floats, and rank r holds pieces_per_rank[r] of them.
-  // Afterwards `received` holds this rank's block (block_of(n, rank, size))
-  // of every other rank's buffers, in rank order and then buffer order.
-  virtual void gather_blocks_of_pieces(std::span<const float* const> mine, std::size_t n,
-                                       std::span<const std::size_t> pieces_per_rank,
-                                       std::span<float> received) = 0;
+  // Point-to-point: posts every receive and send, and returns when all are
+  // complete (watched like a collective; `what` names it in a stall report).
+  // Every rank calls it at the same point, with empty lists if it has
+  // nothing to move. A send and its receive have the same tag and length.
+  virtual void exchange(std::span<const Transfer> sends, std::span<const Transfer> receives,
+                        const char* what) = 0;
   virtual int allreduce_min(int value) = 0;
   virtual int allreduce_max(int value) = 0;
   virtual void broadcast(std::span<std::byte> data, int root) = 0;
   virtual void barrier() = 0;
-  // Collective: memory shared by all ranks (shared_memory.hpp), with slots of
-  // slot_floats and a common area of common_floats; nullptr when the ranks do
-  // not all share one node (blocks then travel as messages).
+  // Collective: memory shared by the ranks of each node (shared_memory.hpp),
+  // with slots of slot_floats and a common area of common_floats; nullptr
+  // when every node runs one rank of several (blocks then travel as messages).
   virtual std::unique_ptr<SharedMemory> share_memory(std::size_t slot_floats,
                                                      std::size_t common_floats) = 0;
 };

@@ -12,6 +12,7 @@ class LocalCommunicator final : public Communicator {
   int rank() const override { return 0; }
   int size() const override { return 1; }
   int local_size() const override { return 1; }
+  const NodeLayout& layout() const override { return layout_; }
   void allreduce_sum(std::span<float>) override {}
   void allreduce_sum(std::span<double>) override {}
   void reduce_scatter_sum(std::span<const float> data, std::span<float> block) override {
@@ -19,8 +20,8 @@ class LocalCommunicator final : public Communicator {
   }
   void allgather_blocks(std::span<float>) override {}
   void allgather_blocks(std::span<double>) override {}
-  void gather_blocks_of_pieces(std::span<const float* const>, std::size_t,
-                               std::span<const std::size_t>, std::span<float>) override {}
+  // One rank has no peer to exchange with: both lists are always empty.
+  void exchange(std::span<const Transfer>, std::span<const Transfer>, const char*) override {}
   int allreduce_min(int value) override { return value; }
   int allreduce_max(int value) override { return value; }
   void broadcast(std::span<std::byte>, int) override {}
@@ -29,6 +30,9 @@ class LocalCommunicator final : public Communicator {
                                              std::size_t common_floats) override {
     return std::make_unique<ProcessMemory>(slot_floats, common_floats);
   }
+
+ private:
+  NodeLayout layout_ = NodeLayout::single_node(1);
 };
 
 }  // namespace mnist_dp

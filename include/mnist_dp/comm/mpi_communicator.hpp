@@ -22,6 +22,7 @@ class MpiCommunicator final : public Communicator {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   int local_size() const override { return local_size_; }
+  const NodeLayout& layout() const override { return layout_; }
   // Collectives that do not complete within `seconds` (0: wait forever) end
   // the job with kExitStalled, naming the ranks that never arrived.
   void set_collective_timeout(double seconds) override;
@@ -30,14 +31,13 @@ class MpiCommunicator final : public Communicator {
   void reduce_scatter_sum(std::span<const float> data, std::span<float> block) override;
   void allgather_blocks(std::span<float> data) override;
   void allgather_blocks(std::span<double> data) override;
-  void gather_blocks_of_pieces(std::span<const float* const> mine, std::size_t n,
-                               std::span<const std::size_t> pieces_per_rank,
-                               std::span<float> received) override;
+  void exchange(std::span<const Transfer> sends, std::span<const Transfer> receives,
+                const char* what) override;
   int allreduce_min(int value) override;
   int allreduce_max(int value) override;
   void broadcast(std::span<std::byte> data, int root) override;
   void barrier() override;
-  // MPI_Win_allocate_shared over the node's ranks, when they are all the ranks.
+  // MPI_Win_allocate_shared over the ranks of this node.
   std::unique_ptr<SharedMemory> share_memory(std::size_t slot_floats,
                                              std::size_t common_floats) override;
 
@@ -45,6 +45,7 @@ class MpiCommunicator final : public Communicator {
   int rank_ = 0;
   int size_ = 1;
   int local_size_ = 1;
+  NodeLayout layout_;
   // Block counts and offsets for the last buffer length seen, kept so the
   // training loop does not allocate.
   void set_blocks(std::size_t n);
@@ -54,9 +55,9 @@ class MpiCommunicator final : public Communicator {
   // Reduce-scatter scratch, sized once.
   std::vector<float> incoming_;
   std::vector<float> running_sum_;
-  // Requests of gather_blocks_of_pieces, kept so the step does not allocate.
+  // Requests of exchange, kept so the step does not allocate.
   struct Requests;
-  std::unique_ptr<Requests> piece_requests_;
+  std::unique_ptr<Requests> exchange_requests_;
   std::unique_ptr<MpiWatchdog> watchdog_;
 };
 

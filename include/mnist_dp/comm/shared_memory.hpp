@@ -1,10 +1,11 @@
-// Memory that every rank reads and writes directly when all ranks run on one
-// node (MPI-3 shared-memory windows): one slot per rank and one common area.
-// The zero-copy reduction uses it: each rank writes its gradient into its
-// slot, each rank sums its block of the parameters straight from all slots
-// and updates that block in the common area, and every rank's model reads
-// the common area. A rank writes only its own slot and its own block of the
-// common area; fence() orders those writes before the other ranks' reads.
+// Memory that the ranks of one node read and write directly (MPI-3
+// shared-memory windows): one slot per rank of the node and one common area.
+// The zero-copy reduction uses it (train/node_reduction.hpp): each rank
+// writes its gradient into its slot, sums its block of the parameters
+// straight from its node's slots (adding other nodes' partial sums that
+// arrive as messages), updates that block in the common area, and every
+// rank's model reads the common area. Each byte of the common area has one
+// writer on its node; fence() orders the writes before the node's reads.
 #pragma once
 
 #include <cstddef>
@@ -20,11 +21,12 @@ inline std::size_t cache_line_floats(std::size_t n) { return (n + 15) / 16 * 16;
 class SharedMemory {
  public:
   virtual ~SharedMemory() = default;
-  // Rank r's slot; every slot starts on a 64-byte boundary.
+  // Rank r's slot, for r on this node; every slot starts on a 64-byte boundary.
   virtual std::span<float> slot(int rank) = 0;
   virtual std::span<float> common() = 0;
-  // Collective: returns once every rank has called it, and what any rank
-  // wrote before its call is then visible to every rank. Watched like the
+  // Collective over the node (every node calls it at the same point):
+  // returns once the node's ranks have called it, and what any of them wrote
+  // before its call is then visible to all of them. Watched like the
   // other collectives (a stalled rank is named and the job ends).
   virtual void fence() = 0;
 };

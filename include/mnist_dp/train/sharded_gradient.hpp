@@ -36,24 +36,23 @@ class ShardedGradient {
   // Floats of this rank's piece buffers.
   std::size_t buffer_floats() const;
   // Collective use: the piece buffers move into this rank's slot (of at
-  // least buffer_floats()), and owners read the others' pieces from their
-  // slots after a fence instead of receiving them.
+  // least buffer_floats()), and owners read the pieces of ranks on their
+  // node from those ranks' slots after a fence instead of receiving them.
   void use_shared(SharedMemory& shared);
 
  private:
   struct Plan {
-    Plan(std::size_t shards, int rank, int ranks, std::size_t block);
+    Plan(std::size_t shards, int rank, int ranks);
     std::size_t shards;
     std::vector<Piece> pieces;
     CanonicalSum sum;
-    std::vector<std::size_t> pieces_per_rank;
-    // Per piece: where its block is, in this rank's buffers (own pieces) or
-    // in received_ (the others').
-    std::vector<std::size_t> location;
     // Per piece: the index of the buffer holding it on the rank that owns it.
     std::vector<std::size_t> buffer_on_owner;
-    std::size_t buffers = 0;   // group and piece buffers this rank needs
-    std::size_t received = 0;  // floats of other ranks' blocks
+    std::size_t buffers = 0;  // group and piece buffers this rank needs
+    // Set by wire(): where the canonical sum reads each piece's block, and
+    // the messages that bring the blocks not readable in place.
+    std::vector<const float*> inputs;
+    std::vector<Transfer> sends, receives;
   };
   const Plan& plan_for(std::size_t samples) const;
   // Forward and backward of shard k (rows [first, first + rows) of x) into
@@ -66,17 +65,19 @@ class ShardedGradient {
              float grad_scale);
 
   void set_buffers(float* base, std::size_t count);
+  // Whether this rank reads rank r's pieces in place.
+  bool reads_in_place(int r) const;
+  // Fills every plan's inputs and transfers for the current buffers.
+  void wire();
 
   Model& model_;
   Communicator& comm_;
   SharedMemory* shared_ = nullptr;
   std::vector<Plan> plans_;
-  std::size_t stride_ = 0;                  // floats from one buffer to the next
-  std::vector<float> own_storage_;          // the buffers, unless in shared memory
-  std::vector<std::span<float>> buffers_;   // this rank's group and piece buffers
-  std::vector<const float*> piece_values_;  // this rank's pieces, in order
+  std::size_t stride_ = 0;                 // floats from one buffer to the next
+  std::vector<float> own_storage_;         // the buffers, unless in shared memory
+  std::vector<std::span<float>> buffers_;  // this rank's group and piece buffers
   std::vector<std::span<float>> group_views_;
-  std::vector<const float*> sum_inputs_;     // every piece's block, for the canonical sum
   std::vector<float> received_;              // this rank's block of other ranks' pieces
   std::vector<std::vector<float>> scratch_;  // canonical sum intermediates (block size)
   OrderedSums shard_sums_;                   // per shard of the batch

@@ -21,6 +21,7 @@
 #include "mnist_dp/optim/schedule.hpp"
 #include "mnist_dp/train/checkpoint_policy.hpp"
 #include "mnist_dp/train/evaluation.hpp"
+#include "mnist_dp/train/node_reduction.hpp"
 #include "mnist_dp/train/ordered_sums.hpp"
 #include "mnist_dp/train/sharded_gradient.hpp"
 #include "mnist_dp/train/training_state.hpp"
@@ -63,6 +64,8 @@ class Trainer {
   // therefore skips zero pixels (training.sparse_input_below).
   double input_density() const { return input_density_; }
   bool sparse_input() const { return input_density_ < config_.training.sparse_input_below; }
+  // How gradients and parameters move between the ranks, for the banner.
+  std::string reduction_path() const;
 
   // Continue from a checkpoint. Throws DataError naming `source` if it does
   // not fit this model and optimizer.
@@ -82,7 +85,7 @@ class Trainer {
   using StepSums = std::array<double, kStepSumCount>;
 
   // Collective: moves the parameters and gradients into shared memory when
-  // the ranks share a node.
+  // ranks share nodes.
   void share_parameters();
   StepSums train_step(std::size_t step_in_epoch, const TrainerHooks& hooks);
   // The step's gradient block and sums: one local batch, reduce-scatter and
@@ -118,10 +121,11 @@ class Trainer {
   CheckpointPolicy checkpoints_;
   Evaluator evaluator_;
   std::unique_ptr<ShardedGradient> sharded_;  // training.deterministic only
-  // training.shared_memory with all ranks on one node: the slots hold the
-  // gradients (or pieces), the common area the parameters.
+  // training.shared_memory, unless every node runs a single rank: the slots
+  // hold the gradients (or pieces), the common area the parameters.
   std::unique_ptr<SharedMemory> shared_;
-  OrderedSums chunk_sums_;  // deterministic: per evaluation chunk
+  std::unique_ptr<NodeReduction> node_reduction_;  // with shared_
+  OrderedSums chunk_sums_;                         // deterministic: per evaluation chunk
   bool has_l2_;
   double input_density_;
   TrainingProgress progress_;

@@ -1,0 +1,55 @@
+// The gradient reduction and parameter sharing through node-shared memory,
+// with messages between nodes (shared_memory.hpp, node_layout.hpp).
+//
+// Within a node no gradient moves: the slots are read in place. Between
+// nodes each block travels once per node, not once per rank: for a rank q
+// of another node, this node's delegate of q (NodeLayout::delegate) sums
+// q's block over this node's slots and sends that partial sum to q; q adds
+// the partials of the other nodes, in node order, to its own node's. After
+// the optimizer, q sends its updated block to its delegate on every other
+// node, which writes it into that node's common area. So each byte of a
+// node's common area has exactly one writer there: the block's owner on its
+// own node, its delegate elsewhere. On one node all of this reduces to
+// summing slots in rank order and a fence.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "mnist_dp/comm/communicator.hpp"
+
+namespace mnist_dp {
+
+class NodeReduction {
+ public:
+  // Each slot holds a rank's gradient of all `params` parameters.
+  NodeReduction(Communicator& comm, SharedMemory& shared, std::size_t params);
+
+  // After a fence that completes the node's gradients: this rank's block
+  // (block_of(params, rank, ranks)) of the gradient summed over all ranks.
+  void reduce(std::span<float> block);
+  // Sends this rank's updated block of the common area to the other nodes
+  // and writes the blocks it receives; the caller then fences.
+  void share_block();
+  // The blocks this rank writes into its node's common area: its own and
+  // those of the ranks it stands in for.
+  std::span<const Block> written_blocks() const { return written_; }
+
+ private:
+  Communicator& comm_;
+  SharedMemory& shared_;
+  std::span<const int> node_ranks_;
+  Block own_;
+  std::vector<Block> served_;        // blocks of the other nodes' ranks this rank stands in for
+  std::vector<Block> written_;       // own_ and served_
+  std::vector<float> partials_out_;  // this node's partial sums of served_, in order
+  std::vector<float> partials_in_;   // the other nodes' partials of own_, in node order
+  std::vector<Transfer> reduce_sends_, reduce_receives_;
+  std::vector<Transfer> share_sends_, share_receives_;
+};
+
+// out = the sum of the slots of `ranks` (in that order) over `range`.
+void sum_slots(SharedMemory& shared, std::span<const int> ranks, Block range, std::span<float> out);
+
+}  // namespace mnist_dp
