@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+"""Scaling across hosts, measured on namespace hosts with shaped links.
+
+For each link rate, a cluster of 4 hosts (launch/cluster/up.sh) is started
+and mnist_dp trains configs/mlp512.yaml on 1, 2 and 4 hosts with one rank
+each (strong scaling, global batch 128); the communication per step is the
+profile's allreduce phase divided by the steps. build/allreduce_bench times
+MPI's allreduce over 2 and 4 hosts from 1 KiB to 16 MiB. The ring model
+T = 2(p-1)*alpha + 2(p-1)/p * N/B is fitted to the 2-host timings only, and
+its prediction for 4 hosts is compared with the 4-host measurement (the
+projection's measured error); the fitted alpha and B then project epoch
+time to 16-64 nodes. Writes hosts.csv, hosts_allreduce.csv, hosts_fit.json
+and hosts_report.md into --out. Needs root. Run by launch/scaling/hosts.sh.
+"""
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from scaling import GRADIENT_BYTES, REPO, TRAIN_IMAGES, fit_ring, ring  # noqa: E402
+
+CLUSTER = dict(os.environ, MNIST_DP_CLUSTER="mdpscale", MNIST_DP_CLUSTER_NET="10.213.9")
+HOSTS = [1, 2, 4]
+
+
+def cluster(script, *args):
+    subprocess.run(["bash", os.path.join(REPO, "launch/cluster", script), *args], check=True,
+                   env=CLUSTER, stdout=subprocess.DEVNULL)
+
+
+def on_hosts(hosts, command, env=CLUSTER):
+    spec = ",".join(f"h{i}:1" for i in range(1, hosts + 1))
+    return subprocess.run([os.path.join(REPO, "launch/cluster/mpirun.sh"), "--oversubscribe",
+                           "--host", spec, "-np", str(hosts), *command], check=True,
+                          capture_output=True, text=True, env=env).stdout
+
+
+def train(hosts, epochs):
+    """Seconds of the last epoch and communication seconds per step."""
+    with tempfile.TemporaryDirectory() as tmp:
+        metrics, profile = os.path.join(tmp, "m.csv"), os.path.join(tmp, "p.json")
+        on_hosts(hosts, [os.path.join(REPO, "build/mnist_dp"), "--config",
+                         os.path.join(REPO, "configs/mlp512.yaml"), "--set",
+                         f"training.epochs={epochs}", "--set", "output.checkpoint_dir=",
+                         "--set", f"output.metrics={metrics}", "--profile-json", profile])
+        epoch = float(list(csv.DictReader(open(metrics)))[-1]["train_seconds"])
+        phases = json.load(open(profile))["phases"]
+    steps = epochs * -(-TRAIN_IMAGES // 128)
+    return epoch, phases["allreduce"] / steps
+
+
+def allreduce(hosts):
+    out = on_hosts(hosts, [os.path.join(REPO, "build/allreduce_bench")])
+    return [(int(r["ranks"]), int(r["bytes"]), float(r["seconds"]))
+            for r in csv.DictReader(out.strip().splitlines())]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rates", default="1gbit,4gbit")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--out", default=os.path.join(REPO, "runs/scaling"))
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    cores = os.cpu_count()
+    rows, bench, fits = [], [], {}
+    cluster("down.sh")
+    try:
+        for rate in args.rates.split(","):
+            cluster("up.sh", str(max(HOSTS)), "--rate", rate)
+            try:
+                for hosts in HOSTS:
+                    epoch, comm = train(hosts, args.epochs)
+                    rows.append({"rate": rate, "hosts": hosts, "seconds_per_epoch": epoch,
+                                 "comm_ms_per_step": 1e3 * comm,
+                                 "oversubscribed": hosts > cores})
+                    print(f"hosts.py: {rate} {hosts} host(s): {epoch:.2f} s/epoch, "
+                          f"{1e3 * comm:.2f} ms communication/step", file=sys.stderr)
+                timings = {p: allreduce(p) for p in (2, 4)}
+            finally:
+                cluster("down.sh")
+            fit = fit_ring(timings[2])
+            four = timings[4]
+            errors = [(n, ring(p, n, fit["alpha_s"], fit["bandwidth_bytes_per_s"]) / s - 1)
+                      for p, n, s in four]
+            fit["error_at_4_hosts"] = {str(n): e for n, e in errors}
+            fit["error_at_4_hosts_large"] = float(np.median([abs(e) for n, e in errors
+                                                             if n >= 1 << 20]))
+            fits[rate] = fit
+            bench += [{"rate": rate, "ranks": p, "bytes": n, "seconds": s,
+                       "model_seconds": ring(p, n, fit["alpha_s"], fit["bandwidth_bytes_per_s"])}
+                      for p in (2, 4) for p, n, s in timings[p]]
+    finally:
+        cluster("down.sh")
+
+    with open(os.path.join(args.out, "hosts.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    with open(os.path.join(args.out, "hosts_allreduce.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(bench[0]))
+        w.writeheader()
+        w.writerows(bench)
+
+    compute = next(r for r in rows if r["hosts"] == 1)["seconds_per_epoch"] / -(-TRAIN_IMAGES // 128)
+    projection = []
+    for rate, fit in fits.items():
+        for nodes in (4, 16, 32, 64):
+            t_comm = ring(nodes, GRADIENT_BYTES, fit["alpha_s"], fit["bandwidth_bytes_per_s"])
+            projection.append({"rate": rate, "nodes": nodes, "allreduce_ms": 1e3 * t_comm,
+                               "epoch_seconds": -(-TRAIN_IMAGES // (128 * nodes)) * (compute + t_comm),
+                               "efficiency": compute / (compute + t_comm)})
+    with open(os.path.join(args.out, "hosts_fit.json"), "w") as f:
+        json.dump({"fits": fits, "compute_seconds_per_step": compute, "projection": projection},
+                  f, indent=1)
+
+    lines = ["# Scaling across hosts (measured on namespace hosts)\n",
+             f"Produced by `bash launch/scaling/hosts.sh` on {cores} cores. Hosts are network "
+             "namespaces on this one machine joined by a bridge, each link shaped with tc htb to "
+             "the rate shown (no added delay: this kernel has no netem). One rank per host. "
+             f"**All hosts share the {cores} cores, so 4 hosts are oversubscribed** and the "
+             "kernel's TCP stack competes with the ranks for the same cores.\n",
+             "## Measured training (strong scaling, global batch 128)\n",
+             "| link | hosts | s/epoch | communication ms/step |", "|---|---|---|---|"]
+    for r in rows:
+        flag = " (oversubscribed)" if r["oversubscribed"] else ""
+        lines.append(f"| {r['rate']} | {r['hosts']}{flag} | {r['seconds_per_epoch']:.2f} | "
+                     f"{r['comm_ms_per_step']:.2f} |")
+    lines += ["", "## Ring model fitted to 2 hosts, checked at 4\n",
+              "α and B are fitted to MPI allreduce timings over 2 hosts (1 KiB–16 MiB); the "
+              "model's prediction for 4 hosts is then compared with the 4-host measurement.\n",
+              "| link | α (µs) | B (GB/s) | fit error at 2 hosts (median) | prediction error at 4 "
+              "hosts, ≥ 1 MiB (median) |", "|---|---|---|---|---|"]
+    for rate, fit in fits.items():
+        lines.append(f"| {rate} | {1e6 * fit['alpha_s']:.1f} | "
+                     f"{fit['bandwidth_bytes_per_s'] / 1e9:.3f} | "
+                     f"{100 * fit['median_relative_error']:.0f}% | "
+                     f"{100 * fit['error_at_4_hosts_large']:.0f}% |")
+    lines += ["", "## Projection (model output, not measured)\n",
+              f"Weak scaling, 128 images per node per step, no overlap; compute per step "
+              f"{1e3 * compute:.2f} ms (1 host, measured above).\n",
+              "| link | nodes | allreduce (ms) | epoch (s) | efficiency |", "|---|---|---|---|---|"]
+    for p in projection:
+        lines.append(f"| {p['rate']} | {p['nodes']} | {p['allreduce_ms']:.2f} | "
+                     f"{p['epoch_seconds']:.3f} | {p['efficiency']:.2f} |")
+    with open(os.path.join(args.out, "hosts_report.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
