@@ -29,6 +29,7 @@ CliOptions parse_cli(int argc, char** argv) {
   // clang-format off
   desc.add_options()
       ("help,h", "show this help and exit")
+      ("version", po::bool_switch(&o.version), "print the versions of mnist_dp and of the MPI, OpenBLAS and HDF5 libraries it runs with, and exit")
       ("config,c", po::value(&o.config), "YAML config file (see configs/)")
       ("set,s", po::value(&o.sets)->composing(),
        "override a config key, e.g. --set training.epochs=5 (repeatable)")
@@ -62,7 +63,7 @@ CliOptions parse_cli(int argc, char** argv) {
   std::ostringstream text;
   text << desc;
   o.help_text = text.str();
-  if (!o.help && o.config.empty() && (o.resume.empty() || o.resume == "auto")) {
+  if (!o.help && !o.version && o.config.empty() && (o.resume.empty() || o.resume == "auto")) {
     throw UsageError("--config is required (or --resume CHECKPOINT) (see --help)");
   }
   return o;

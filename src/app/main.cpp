@@ -13,6 +13,7 @@
 #include "mnist_dp/app/cli.hpp"
 #include "mnist_dp/app/commands.hpp"
 #include "mnist_dp/app/stop_signal.hpp"
+#include "mnist_dp/app/version.hpp"
 #include "mnist_dp/comm/collective_status.hpp"
 #include "mnist_dp/comm/mpi_communicator.hpp"
 #include "mnist_dp/config/config.hpp"
@@ -193,6 +194,10 @@ int run(Communicator& comm, int argc, char** argv) {
   run_collectively(comm, kExitUsage, [&] { cli = parse_cli(argc, argv); });
   if (cli.help) {
     print_rank0(comm, cli.help_text);
+    return kExitOk;
+  }
+  if (cli.version) {
+    print_rank0(comm, version_text());
     return kExitOk;
   }
   const RunSetup setup = read_setup(comm, cli);

@@ -34,6 +34,8 @@ void gemm(Transpose trans_a, Transpose trans_b, float alpha, ConstMatrixView a, 
 
 const char* blas_core_name() { return openblas_get_corename(); }
 
+const char* blas_config() { return openblas_get_config(); }
+
 void set_blas_threads(int threads) { openblas_set_num_threads(std::max(1, threads)); }
 
 int default_blas_threads(int ranks_on_node) {

@@ -177,6 +177,12 @@ std::uint64_t checkpoint_checksum(const Checkpoint& c) {
   return hash.value;
 }
 
+std::string hdf5_version() {
+  unsigned major = 0, minor = 0, release = 0;
+  H5get_libversion(&major, &minor, &release);
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
+}
+
 void write_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
   write_hdf5_file(
       path, "checkpoint", [&](hid_t file) { write_contents(file, checkpoint); }, Seal::kWholeFile);

@@ -19,6 +19,7 @@ struct CliOptions {
   bool profile = false;
   std::string profile_json;  // --profile-json FILE
   bool help = false;
+  bool version = false;
   std::string help_text;
 };
 

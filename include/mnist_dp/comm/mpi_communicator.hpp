@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "mnist_dp/comm/communicator.hpp"
@@ -11,6 +12,9 @@
 namespace mnist_dp {
 
 class MpiWatchdog;
+
+// The MPI library's version line (callable before MPI starts).
+std::string mpi_library_version();
 
 class MpiCommunicator final : public Communicator {
  public:

@@ -14,6 +14,8 @@ void gemm(Transpose trans_a, Transpose trans_b, float alpha, ConstMatrixView a, 
 // The kernel family OpenBLAS runs: its own choice for this CPU ("Cooperlake"
 // on AVX-512 AMD EPYC), or the one OPENBLAS_CORETYPE names.
 const char* blas_core_name();
+// OpenBLAS's build description ("OpenBLAS 0.3.21 DYNAMIC_ARCH ...").
+const char* blas_config();
 
 // Number of threads OpenBLAS may use in this process.
 void set_blas_threads(int threads);

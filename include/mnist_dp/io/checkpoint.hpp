@@ -23,6 +23,9 @@ namespace mnist_dp {
 
 // Writes to "<path>.tmp", fsyncs, renames over path. Throws std::runtime_error.
 void write_checkpoint(const std::string& path, const Checkpoint& checkpoint);
+
+// The HDF5 library's version, "1.10.8".
+std::string hdf5_version();
 // Reads and verifies (seal, format, shapes, checksum). Throws DataError naming the file.
 Checkpoint read_checkpoint(const std::string& path);
 // The same for a checkpoint file's bytes in memory; throws std::runtime_error.

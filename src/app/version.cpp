@@ -1,0 +1,17 @@
+// The version report: compile-time facts from CMake, the rest asked of the
+// libraries at run time (the ones actually loaded, not the headers').
+#include "mnist_dp/app/version.hpp"
+
+#include "mnist_dp/comm/mpi_communicator.hpp"
+#include "mnist_dp/core/blas.hpp"
+#include "mnist_dp/io/checkpoint.hpp"
+
+namespace mnist_dp {
+
+std::string version_text() {
+  return std::string("mnist_dp ") + MNIST_DP_VERSION + " (" + MNIST_DP_BUILD_TYPE + " build)\n" +
+         "MPI: " + mpi_library_version() + "\n" + "OpenBLAS: " + blas_config() +
+         "; kernels in use: " + blas_core_name() + "\n" + "HDF5: " + hdf5_version() + "\n";
+}
+
+}  // namespace mnist_dp
