@@ -10,7 +10,8 @@
 #   -n RANKS          MPI ranks (default: the number of cores)
 #   --oversubscribe   allow more ranks than cores (binding is then off)
 #   --tcp             use only the TCP transport (no shared memory), as between nodes
-# Environment: MNIST_DP_BINARY (default build/mnist_dp), MPIRUN (default mpirun).
+# Environment: MNIST_DP_BINARY (default: build/mnist_dp in the repository, or
+# bin/mnist_dp of the prefix this script is installed under), MPIRUN (default mpirun).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 ranks=$(nproc)
@@ -53,7 +54,10 @@ fi
 # (mpirun itself answers SIGINT/SIGTERM by killing the ranks one second later
 # and exiting 1.) mpirun runs in its own session so that a terminal's Ctrl-C
 # reaches only this script.
-setsid "${MPIRUN:-mpirun}" "${args[@]}" "${MNIST_DP_BINARY:-$repo/build/mnist_dp}" "$@" &
+binary=${MNIST_DP_BINARY:-$repo/build/mnist_dp}
+installed=$repo/../../bin/mnist_dp  # installed as PREFIX/share/mnist_dp/launch/
+[ -n "${MNIST_DP_BINARY:-}" ] || [ -x "$binary" ] || [ ! -x "$installed" ] || binary=$installed
+setsid "${MPIRUN:-mpirun}" "${args[@]}" "$binary" "$@" &
 mpirun_pid=$!
 forward_stop() { kill -USR1 "$mpirun_pid" 2> /dev/null || true; }
 trap forward_stop INT TERM USR1
