@@ -4,6 +4,8 @@
 #  - 2 hosts x 1 rank and 2 hosts x 2 ranks, deterministic: the weights are
 #    byte-identical to one process, and the banner names the path that ran
 #    (messages between nodes; shared memory within nodes plus messages);
+#  - a single process's step-200 checkpoint resumed on 2 hosts x 2 ranks (each
+#    rank restores its blocks of its node's shared parameters): the same bytes;
 #  - 2 hosts x 2 ranks with the ordinary reduction (SGD, 10 steps): the
 #    weights equal one node's -np 4 up to float rounding;
 #  - a rank on h2 killed, then h2's link frozen mid-run: the job ends
@@ -44,7 +46,8 @@ end_leftovers() {
 expect_in() { grep -q -- "$2" "$1" || { cat "$1"; fail "$1 lacks '$2'"; }; }
 
 echo "== deterministic: 1 process, 2 hosts x 1, 2 hosts x 2"
-"$binary" "${epoch[@]}" --deterministic --set output.checkpoint_dir="$state/one" > "$state/one.log"
+"$binary" "${epoch[@]}" --deterministic --set output.checkpoint_dir="$state/one" \
+  --set output.checkpoint_every_steps=200 --set output.keep_checkpoints=5 > "$state/one.log"
 on_cluster "$state/2x1.log" h1:1,h2:1 2 "${epoch[@]}" --deterministic \
   --set output.checkpoint_dir="$state/2x1"
 expect_in "$state/2x1.log" "reduction: messages between 2 node(s)"
@@ -53,6 +56,14 @@ on_cluster "$state/2x2.log" h1:2,h2:2 4 "${epoch[@]}" --deterministic \
   --set output.checkpoint_dir="$state/2x2"
 expect_in "$state/2x2.log" "reduction: shared memory within 2 nodes, messages between them"
 same_weights "$state/one/latest.h5" "$state/2x2/latest.h5"
+
+echo "== a 1-process checkpoint resumed on 2 hosts x 2"
+mkdir "$state/resumed"
+cp "$state/one/ckpt-00000200.h5" "$state/resumed/"
+on_cluster "$state/resumed.log" h1:2,h2:2 4 "${epoch[@]}" --deterministic \
+  --set output.checkpoint_dir="$state/resumed" --resume auto
+expect_in "$state/resumed.log" "Resuming from .*ckpt-00000200.h5"
+same_weights "$state/one/latest.h5" "$state/resumed/latest.h5"
 
 echo "== ordinary reduction: 2 hosts x 2 against one node's -np 4"
 # SGD: a sum that differs only by rounding stays within rounding of the other.
