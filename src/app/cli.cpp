@@ -22,6 +22,7 @@ CliOptions parse_cli(int argc, char** argv) {
   namespace po = boost::program_options;
   CliOptions o;
   bool deterministic = false;
+  std::string verbose;
   po::options_description desc(
       "Usage: mpirun -np N mnist_dp --config FILE [options]\n"
       "       mnist_dp export|evaluate|predict ... (see mnist_dp COMMAND --help)\n"
@@ -39,6 +40,8 @@ CliOptions parse_cli(int argc, char** argv) {
       ("print-config", po::bool_switch(&o.print_config), "print the resolved config as YAML and exit")
       ("profile", po::bool_switch(&o.profile), "print time spent per phase at the end")
       ("profile-json", po::value(&o.profile_json), "also write the phase times as JSON to this file")
+      ("verbose", po::value<std::string>(&verbose),
+       "auto|0|1|2, as Keras: the same as --set output.verbose=LEVEL")
       ("deterministic", po::bool_switch(&deterministic),
        "the same bytes at any rank count: the same as --set training.deterministic=true")
       ("overwrite", po::bool_switch(&o.overwrite),
@@ -59,6 +62,7 @@ CliOptions parse_cli(int argc, char** argv) {
         "--resume: empty value (give a checkpoint file, a checkpoint directory or 'auto')");
   }
   if (deterministic) o.sets.push_back("training.deterministic=true");
+  if (vm.count("verbose")) o.sets.push_back("output.verbose=" + verbose);
   o.help = vm.count("help") > 0;
   std::ostringstream text;
   text << desc;

@@ -27,6 +27,7 @@
 #include "mnist_dp/io/run_lock.hpp"
 #include "mnist_dp/train/memory_estimate.hpp"
 #include "mnist_dp/train/trainer.hpp"
+#include "progress.hpp"
 
 namespace mnist_dp {
 namespace {
@@ -230,9 +231,11 @@ int run(Communicator& comm, int argc, char** argv) {
     run_collectively(comm, kExitDataError,
                      [&] { trainer->restore(*setup.resume.checkpoint, setup.resume.path); });
   }
-  print_start(comm, setup, data, *trainer, blas_threads);
+  // Rank 0 prints, so its stdout decides what "auto" means.
+  const Verbosity verbosity = resolve_verbosity(config.output.verbose, stdout_is_terminal());
+  if (verbosity != Verbosity::kSilent) print_start(comm, setup, data, *trainer, blas_threads);
   install_stop_signal_handlers();
-  trainer->run(make_cli_hooks(config, store));
+  trainer->run(make_cli_hooks(config, verbosity, store));
   report_profile(comm, cli, *trainer);
   return kExitOk;
 }

@@ -141,6 +141,10 @@ const KeySpec<Config> kConfigKeys[] = {
     {"output.keep_checkpoints", "the newest N checkpoint files are kept",
      FIELD(c.output.keep_checkpoints), kPositive},
     {"output.metrics", "per-epoch CSV (empty: none)", FIELD(c.output.metrics)},
+    {"output.verbose",
+     "auto (1 on a terminal, else 2), 0 (errors only), 1 (a progress bar redrawn in place, then "
+     "the epoch line), 2 (one line per epoch with its steps and ms/step)",
+     FIELD(c.output.verbose)},
 };
 
 const KeySpec<LayerSpec> kLayerKeys[] = {

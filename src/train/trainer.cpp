@@ -304,7 +304,7 @@ void Trainer::finish_epoch(const TrainerHooks& hooks, double train_seconds) {
   }
   run_collectively(comm_, kExitRuntimeError, [&] {
     if (comm_.rank() != 0) return;
-    if (hooks.epoch_end) hooks.epoch_end(m, progress_.history);
+    if (hooks.epoch_end) hooks.epoch_end(m, progress_.history, sampler_.steps_per_epoch());
     if (checkpoint) hooks.save_checkpoint(*checkpoint);
   });
   timers_.mark(Phase::kOutput);
@@ -348,6 +348,8 @@ void Trainer::run(const TrainerHooks& hooks) {
     timers_.restart();
     for (std::size_t s = progress_.step_in_epoch; s < sampler_.steps_per_epoch(); ++s) {
       const StepSums sums = train_step(s, hooks);
+      if (comm_.rank() == 0 && hooks.step_end)
+        hooks.step_end(progress_, sampler_.steps_per_epoch());
       if (sums[kStopRequests] > 0) stop(hooks);
       if (checkpoints_.due(progress_, false)) save_checkpoint(hooks);
     }

@@ -31,7 +31,7 @@ std::string epoch_lines(const std::string& output) {
   std::string lines;
   for (std::string line; std::getline(in, line);) {
     if (line.rfind("Epoch ", 0) == 0)
-      lines += std::regex_replace(line, std::regex(" - [0-9.]+s"), "") + "\n";
+      lines += std::regex_replace(line, std::regex(" - [0-9.]+s [0-9.]+ms/step"), "") + "\n";
   }
   return lines;
 }

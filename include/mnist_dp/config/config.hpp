@@ -53,12 +53,21 @@ struct TrainingConfig {
   bool shared_memory = true;
 };
 
+// What a training run prints (output.verbose, --verbose), as Keras's `verbose`.
+enum class Verbosity {
+  kAuto,         // kProgressBar on a terminal, kEpochLines otherwise
+  kSilent,       // errors only
+  kProgressBar,  // a bar redrawn in place during each epoch, then the epoch line
+  kEpochLines,   // one line per epoch, with its steps and time per step
+};
+
 struct OutputConfig {
   std::string checkpoint_dir;               // empty: no checkpoints
   std::size_t checkpoint_every_epochs = 1;  // 0: only at the end of training
   std::size_t checkpoint_every_steps = 0;   // 0: none within an epoch
   std::size_t keep_checkpoints = 3;         // the newest K checkpoint files are kept
   std::string metrics;                      // CSV path; empty: none
+  Verbosity verbose = Verbosity::kAuto;
 };
 
 struct Config {

@@ -21,7 +21,7 @@ namespace mnist_dp {
 // list a YAML list of maps read with layer_keys().
 using FieldRef =
     std::variant<std::string*, std::size_t*, double*, float*, bool*, OptimizerKind*, ScheduleKind*,
-                 DatasetKind*, Loss*, LayerKind*, Activation*, std::vector<LayerSpec>*>;
+                 DatasetKind*, Loss*, LayerKind*, Activation*, Verbosity*, std::vector<LayerSpec>*>;
 
 // Allowed values of a number ([lo, hi], an end excluded when open), or of a
 // count (lo is 0 or 1; hi unused).
@@ -82,6 +82,11 @@ template <>
 struct EnumNames<LayerKind> {
   static constexpr std::string_view what = "layer type";
   static constexpr std::string_view names[] = {"dense", "activation", "dropout"};
+};
+template <>
+struct EnumNames<Verbosity> {
+  static constexpr std::string_view what = "verbosity";
+  static constexpr std::string_view names[] = {"auto", "0", "1", "2"};
 };
 template <>
 struct EnumNames<Activation> {

@@ -35,11 +35,15 @@ struct TrainerHooks {
   // rank says so, all stop after the same step, checkpoint, call `stopped`
   // and throw RunFailure(kExitStopped).
   std::function<bool()> stop_requested;
+  // Rank 0, after every step: the run's progress (the epoch's sums so far
+  // are global) and the steps of an epoch.
+  std::function<void(const TrainingProgress& progress, std::size_t steps_per_epoch)> step_end;
   // Rank 0: write this checkpoint.
   std::function<void(const Checkpoint&)> save_checkpoint;
   // Rank 0, after each epoch's evaluation (before its checkpoint): the
-  // epoch's metrics; `history` holds every epoch so far, this one last.
-  std::function<void(const EpochMetrics& epoch, const std::vector<EpochMetrics>& history)>
+  // epoch's metrics and its steps; `history` holds every epoch so far, this one last.
+  std::function<void(const EpochMetrics& epoch, const std::vector<EpochMetrics>& history,
+                     std::size_t steps_per_epoch)>
       epoch_end;
   // Rank 0: training stopped on request at `progress`; `checkpointed` says
   // whether a checkpoint of it was written.
