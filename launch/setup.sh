@@ -25,4 +25,11 @@ fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build build -j"$(nproc)"
+# TensorFlow.js (pure-JS CPU backend) for the Keras-export check in
+# tests/js, from the npm registry at a pinned version; never committed.
+tfjs_version=4.22.0
+if ! grep -qs "\"version\": \"$tfjs_version\"" build/tfjs/node_modules/@tensorflow/tfjs/package.json; then
+  echo "setup.sh: installing @tensorflow/tfjs@$tfjs_version into build/tfjs"
+  npm install --silent --no-audit --no-fund --prefix build/tfjs "@tensorflow/tfjs@$tfjs_version"
+fi
 bash launch/fetch_data.sh all
