@@ -17,8 +17,6 @@ namespace {
 using namespace hdf5;
 
 // The Keras release whose layout the export follows (Keras 2 / tf.keras).
-constexpr const char* kKerasVersion = "2.11.0";
-constexpr const char* kBackend = "tensorflow";
 
 Handle open_group(hid_t parent, const std::string& name) {
   if (H5Lexists(parent, name.c_str(), H5P_DEFAULT) <= 0)
@@ -40,11 +38,11 @@ void require_softmax_output(const ModelSpec& config) {
 
 void write_contents(hid_t file, const ModelFile& model, const std::vector<ParamTensor>& tensors) {
   write_bytes_attr(file, "keras_version", kKerasVersion);
-  write_bytes_attr(file, "backend", kBackend);
+  write_bytes_attr(file, "backend", kKerasBackend);
   write_bytes_attr(file, "model_config", keras_model_config(model.config, model.input_size));
   Handle weights = make_group(file, "model_weights");
   write_bytes_attr(weights.get(), "keras_version", kKerasVersion);
-  write_bytes_attr(weights.get(), "backend", kBackend);
+  write_bytes_attr(weights.get(), "backend", kKerasBackend);
   const std::vector<std::string> names = keras_layer_names(model.config);
   std::size_t tensor = 0;
   for (std::size_t i = 0; i < names.size(); ++i) {

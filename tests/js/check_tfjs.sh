@@ -4,7 +4,7 @@
 # converts that file with h5py alone into a TensorFlow.js layers model
 # (keras_h5_to_tfjs.py), loads it with @tensorflow/tfjs in node, and requires
 # its predicted digits on the first 1,000 MNIST test images to equal
-# `mnist_dp predict`'s.
+# `mnist_dp predict`'s; then the same for `mnist_dp export --format tfjs`.
 # Usage: tests/js/check_tfjs.sh BINARY DATA_DIR TFJS_DIR
 #   TFJS_DIR: where launch/setup.sh installed @tensorflow/tfjs (build/tfjs)
 set -euo pipefail
@@ -23,13 +23,19 @@ images=$data/t10k-images-idx3-ubyte
 "$binary" export --checkpoint "$work/ck" --out "$work/model.h5" > /dev/null
 "$binary" predict --model "$work/model.h5" --idx "$images" --count $count --csv "$work/p.csv" \
   > /dev/null
-/usr/bin/python3 "$here/keras_h5_to_tfjs.py" "$work/model.h5" "$work/tfjs"
-NODE_PATH=$tfjs/node_modules node "$here/predict_tfjs.mjs" "$work/tfjs" "$images" $count \
-  > "$work/tfjs.txt" 2> "$work/node.log" || { cat "$work/node.log"; exit 1; }
 cut -d, -f2 "$work/p.csv" | tail -n +2 > "$work/mnist_dp.txt"
 [ "$(wc -l < "$work/mnist_dp.txt")" -eq $count ] || { echo "check_tfjs.sh: FAIL: predict wrote $(wc -l < "$work/mnist_dp.txt") rows" >&2; exit 1; }
-if ! cmp -s "$work/mnist_dp.txt" "$work/tfjs.txt"; then
-  echo "check_tfjs.sh: FAIL: $(diff "$work/mnist_dp.txt" "$work/tfjs.txt" | grep -c '^<') of $count predictions differ" >&2
-  exit 1
-fi
-echo "check_tfjs.sh: TensorFlow.js predicts the same digit as mnist_dp for all $count images"
+
+same_as_predict() {  # MODEL_DIR WHAT
+  NODE_PATH=$tfjs/node_modules node "$here/predict_tfjs.mjs" "$1" "$images" $count \
+    > "$work/tfjs.txt" 2> "$work/node.log" || { cat "$work/node.log"; exit 1; }
+  if ! cmp -s "$work/mnist_dp.txt" "$work/tfjs.txt"; then
+    echo "check_tfjs.sh: FAIL: $2: $(diff "$work/mnist_dp.txt" "$work/tfjs.txt" | grep -c '^<') of $count predictions differ" >&2
+    exit 1
+  fi
+  echo "check_tfjs.sh: $2: TensorFlow.js predicts the same digit as mnist_dp for all $count images"
+}
+/usr/bin/python3 "$here/keras_h5_to_tfjs.py" "$work/model.h5" "$work/from_h5"
+same_as_predict "$work/from_h5" "the Keras .h5, converted with h5py"
+"$binary" export --checkpoint "$work/ck" --format tfjs --out "$work/exported" > /dev/null
+same_as_predict "$work/exported" "export --format tfjs"

@@ -12,6 +12,10 @@
 
 namespace mnist_dp {
 
+// The Keras release and backend our Keras files say they come from.
+inline constexpr const char* kKerasVersion = "2.11.0";
+inline constexpr const char* kKerasBackend = "tensorflow";
+
 // A network and its weights, flat in mnist_dp's parameter order (each Dense
 // layer's kernel (in, units) then bias).
 struct ModelFile {
@@ -26,6 +30,15 @@ struct ModelFile {
 // Written atomically. Throws std::runtime_error naming the file.
 void write_keras_model(const std::string& path, const ModelFile& model,
                        const std::vector<ParamTensor>& tensors);
+// Writes a TensorFlow.js layers model into `dir`: model.json (modelTopology:
+// the same Keras model_config as the .h5, with keras_version and backend;
+// a weightsManifest naming each weight "<layer>/kernel" or "<layer>/bias")
+// and one little-endian float32 shard, group1-shard1of1.bin. Each file is
+// written atomically; `dir` is created if missing.
+void write_tfjs_model(const std::string& dir, const ModelFile& model,
+                      const std::vector<ParamTensor>& tensors);
+// The files write_tfjs_model writes into `dir`.
+std::vector<std::string> tfjs_model_files(const std::string& dir);
 // Reads a Keras .h5 Sequential of Dense, Dropout and Activation layers (written
 // by mnist_dp or by Keras) ending in softmax. Throws DataError naming the file.
 // A Keras file is foreign and unsealed, and HDF5 1.10 crashes on some corrupt
