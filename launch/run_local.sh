@@ -56,7 +56,9 @@ fi
 # reaches only this script.
 binary=${MNIST_DP_BINARY:-$repo/build/mnist_dp}
 installed=$repo/../../bin/mnist_dp  # installed as PREFIX/share/mnist_dp/launch/
-[ -n "${MNIST_DP_BINARY:-}" ] || [ -x "$binary" ] || [ ! -x "$installed" ] || binary=$installed
+if [ -z "${MNIST_DP_BINARY:-}" ] && [ ! -x "$binary" ] && [ -x "$installed" ]; then
+  binary=$installed
+fi
 setsid "${MPIRUN:-mpirun}" "${args[@]}" "$binary" "$@" &
 mpirun_pid=$!
 forward_stop() { kill -USR1 "$mpirun_pid" 2> /dev/null || true; }

@@ -18,6 +18,7 @@ binary=$(realpath "${1:-build/mnist_dp}")
 [ "$(id -u)" -eq 0 ] || { echo "test_cluster.sh: needs root (ip netns)" >&2; exit 2; }
 [ -x "$binary" ] || { echo "test_cluster.sh: $binary is missing (run launch/setup.sh)" >&2; exit 2; }
 export MNIST_DP_CLUSTER=mdptest MNIST_DP_CLUSTER_NET=10.213.7
+source launch/cluster/common.sh
 state=$(mktemp -d /tmp/mnist_dp_cluster.XXXXXX)
 cleanup() { status=$?; bash launch/cluster/down.sh; [ $status -eq 0 ] && rm -rf "$state" || echo "test_cluster.sh: logs kept in $state" >&2; }
 trap cleanup EXIT
@@ -39,7 +40,7 @@ on_cluster() {  # LOG HOSTS NP ARGS...   (no run may take 3 minutes)
 end_leftovers() {
   local h pids
   for h in h1 h2; do
-    pids=$(ip netns pids "$MNIST_DP_CLUSTER-$h")
+    pids=$(ip netns pids "$(host_ns "$h")")
     [ -z "$pids" ] || kill -9 $pids 2> /dev/null || true
   done
 }
@@ -106,7 +107,7 @@ interrupted() {
 }
 kill_h2_rank() {
   local pid
-  pid=$(ip netns pids "$MNIST_DP_CLUSTER-h2" | xargs -r ps -o pid=,comm= -p |
+  pid=$(ip netns pids "$(host_ns h2)" | xargs -r ps -o pid=,comm= -p |
         awk '$2 == "mnist_dp" {print $1}')
   [ -n "$pid" ] || fail "no mnist_dp process on h2"
   kill -9 $pid

@@ -48,9 +48,10 @@ def main(args):
         print(f"weights.py: {args[0]} and {args[1]} hold different tensors")
         return 1
     if tolerance is None:
-        same = sha256(a) == sha256(b)
-        print(f"weights.py: sha256 {sha256(a)} vs {sha256(b)}: {'identical' if same else 'DIFFERENT'}")
-        return 0 if same else 1
+        sha_a, sha_b = sha256(a), sha256(b)
+        print(f"weights.py: sha256 {sha_a} vs {sha_b}: "
+              f"{'identical' if sha_a == sha_b else 'DIFFERENT'}")
+        return 0 if sha_a == sha_b else 1
     worst = max(float(np.max(np.abs(a[k] - b[k]))) for k in a)
     print(f"weights.py: largest difference {worst:.3g} (tolerance {tolerance:g})")
     return 0 if worst <= tolerance else 1

@@ -72,40 +72,37 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     cores = os.cpu_count()
     rows, bench, fits = [], [], {}
-    cluster("down.sh")
-    try:
-        for rate in args.rates.split(","):
-            cluster("up.sh", str(max(HOSTS)), "--rate", rate)
-            try:
-                for hosts in HOSTS:
-                    epoch, comm = train(hosts, args.epochs)
-                    rows.append({"rate": rate, "hosts": hosts, "seconds_per_epoch": epoch,
-                                 "comm_ms_per_step": 1e3 * comm,
-                                 "oversubscribed": hosts > cores})
-                    print(f"hosts.py: {rate} {hosts} host(s): {epoch:.2f} s/epoch, "
-                          f"{1e3 * comm:.2f} ms communication/step", file=sys.stderr)
-                timings = {p: allreduce(p) for p in (2, 4)}
-            finally:
-                cluster("down.sh")
-            # The gradient (2.68 MB) is in the bandwidth regime: fit where it is.
-            fit = fit_ring([r for r in timings[2] if r[1] >= LARGE])
-            fit["bench_error_at_4_hosts"] = {
-                str(n): ring(p, n, fit["alpha_s"], fit["bandwidth_bytes_per_s"]) / s - 1
-                for p, n, s in timings[4] if n >= LARGE}
-            # The training model: the ring with the bench's alpha and the
-            # bandwidth that reproduces the measured 2-host communication per
-            # step (2(p-1)/p = 1 there), checked against the 4-host step.
-            measured = {r["hosts"]: r["comm_ms_per_step"] / 1e3 for r in rows if r["rate"] == rate}
-            fit["step_bandwidth_bytes_per_s"] = GRADIENT_BYTES / (measured[2] - 2 * fit["alpha_s"])
-            predicted = ring(4, GRADIENT_BYTES, fit["alpha_s"], fit["step_bandwidth_bytes_per_s"])
-            fit["step_ms_at_4_hosts"] = {"predicted": 1e3 * predicted, "measured": 1e3 * measured[4]}
-            fit["step_error_at_4_hosts"] = predicted / measured[4] - 1
-            fits[rate] = fit
-            bench += [{"rate": rate, "ranks": p, "bytes": n, "seconds": s,
-                       "model_seconds": ring(p, n, fit["alpha_s"], fit["bandwidth_bytes_per_s"])}
-                      for p in (2, 4) for p, n, s in timings[p]]
-    finally:
-        cluster("down.sh")
+    cluster("down.sh")  # a cluster left by an interrupted run
+    for rate in args.rates.split(","):
+        cluster("up.sh", str(max(HOSTS)), "--rate", rate)
+        try:
+            for hosts in HOSTS:
+                epoch, comm = train(hosts, args.epochs)
+                rows.append({"rate": rate, "hosts": hosts, "seconds_per_epoch": epoch,
+                             "comm_ms_per_step": 1e3 * comm,
+                             "oversubscribed": hosts > cores})
+                print(f"hosts.py: {rate} {hosts} host(s): {epoch:.2f} s/epoch, "
+                      f"{1e3 * comm:.2f} ms communication/step", file=sys.stderr)
+            timings = {p: allreduce(p) for p in (2, 4)}
+        finally:
+            cluster("down.sh")
+        # The gradient (2.68 MB) is in the bandwidth regime: fit where it is.
+        fit = fit_ring([r for r in timings[2] if r[1] >= LARGE])
+        fit["bench_error_at_4_hosts"] = {
+            str(n): ring(p, n, fit["alpha_s"], fit["bandwidth_bytes_per_s"]) / s - 1
+            for p, n, s in timings[4] if n >= LARGE}
+        # The training model: the ring with the bench's alpha and the
+        # bandwidth that reproduces the measured 2-host communication per
+        # step (2(p-1)/p = 1 there), checked against the 4-host step.
+        measured = {r["hosts"]: r["comm_ms_per_step"] / 1e3 for r in rows if r["rate"] == rate}
+        fit["step_bandwidth_bytes_per_s"] = GRADIENT_BYTES / (measured[2] - 2 * fit["alpha_s"])
+        predicted = ring(4, GRADIENT_BYTES, fit["alpha_s"], fit["step_bandwidth_bytes_per_s"])
+        fit["step_ms_at_4_hosts"] = {"predicted": 1e3 * predicted, "measured": 1e3 * measured[4]}
+        fit["step_error_at_4_hosts"] = predicted / measured[4] - 1
+        fits[rate] = fit
+        bench += [{"rate": rate, "ranks": p, "bytes": n, "seconds": s,
+                   "model_seconds": ring(p, n, fit["alpha_s"], fit["bandwidth_bytes_per_s"])}
+                  for hosts in (2, 4) for p, n, s in timings[hosts]]
 
     with open(os.path.join(args.out, "hosts.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))

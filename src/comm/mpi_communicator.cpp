@@ -39,7 +39,6 @@ MpiCommunicator::MpiCommunicator(int* argc, char*** argv) {
   // A node's leader is its lowest world rank (the split keeps world order).
   MPI_Comm node;
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
-  MPI_Comm_size(node, &local_size_);
   int leader = rank_;
   MPI_Bcast(&leader, 1, MPI_INT, 0, node);
   MPI_Comm_free(&node);

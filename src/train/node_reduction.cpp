@@ -9,8 +9,7 @@ namespace {
 constexpr int kPartialTag = 20;
 constexpr int kBlockTag = 21;
 
-}  // namespace
-
+// out = the sum of the slots of `ranks` (in that order) over `range`.
 void sum_slots(SharedMemory& shared, std::span<const int> ranks, Block range,
                std::span<float> out) {
   constexpr std::size_t kChunk = 2048;  // stays in the L1 cache
@@ -26,6 +25,8 @@ void sum_slots(SharedMemory& shared, std::span<const int> ranks, Block range,
   }
 }
 
+}  // namespace
+
 NodeReduction::NodeReduction(Communicator& comm, SharedMemory& shared, std::size_t params)
     : comm_(comm), shared_(shared) {
   const NodeLayout& layout = comm.layout();
@@ -33,23 +34,24 @@ NodeReduction::NodeReduction(Communicator& comm, SharedMemory& shared, std::size
   node_ranks_ = layout.ranks_on(my_node);
   own_ = block_of(params, me, ranks);
   written_.push_back(own_);
-  std::size_t out_floats = 0;
+  std::vector<int> served_ranks;  // the other nodes' ranks this rank stands in for
   for (int q = 0; q < ranks; ++q) {
     if (layout.node_of(q) == my_node || layout.delegate(my_node, q) != me) continue;
-    served_.push_back(block_of(params, q, ranks));
-    written_.push_back(served_.back());
-    out_floats += served_.back().size();
+    served_ranks.push_back(q);
+    written_.push_back(block_of(params, q, ranks));
   }
+  std::size_t out_floats = 0;
+  for (const Block& b : served()) out_floats += b.size();
   partials_out_.resize(out_floats);
   partials_in_.resize(own_.size() * static_cast<std::size_t>(layout.nodes() - 1));
 
   float* common = shared.common().data();
   std::size_t out_at = 0, in_at = 0;
-  for (int q = 0, s = 0; q < ranks; ++q) {
-    if (layout.node_of(q) == my_node || layout.delegate(my_node, q) != me) continue;
-    const Block b = served_[static_cast<std::size_t>(s++)];
-    reduce_sends_.push_back({q, kPartialTag, partials_out_.data() + out_at, b.size()});
-    share_receives_.push_back({q, kBlockTag, common + b.begin, b.size()});
+  for (std::size_t s = 0; s < served_ranks.size(); ++s) {
+    const Block b = served()[s];
+    reduce_sends_.push_back(
+        {served_ranks[s], kPartialTag, partials_out_.data() + out_at, b.size()});
+    share_receives_.push_back({served_ranks[s], kBlockTag, common + b.begin, b.size()});
     out_at += b.size();
   }
   for (int node = 0; node < layout.nodes(); ++node) {
@@ -63,7 +65,7 @@ NodeReduction::NodeReduction(Communicator& comm, SharedMemory& shared, std::size
 
 void NodeReduction::reduce(std::span<float> block) {
   std::size_t at = 0;
-  for (const Block& b : served_) {
+  for (const Block& b : served()) {
     sum_slots(shared_, node_ranks_, b, std::span<float>(partials_out_).subspan(at, b.size()));
     at += b.size();
   }

@@ -33,7 +33,9 @@ class Communicator {
   virtual int rank() const = 0;
   virtual int size() const = 0;
   // Ranks sharing this node (for choosing BLAS threads).
-  virtual int local_size() const = 0;
+  int local_size() const {
+    return static_cast<int>(layout().ranks_on(layout().node_of(rank())).size());
+  }
   // Which node each rank runs on; the same on every rank.
   virtual const NodeLayout& layout() const = 0;
   // How long a rank may wait in a collective for the others before the run is

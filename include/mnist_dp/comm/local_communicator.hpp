@@ -11,7 +11,6 @@ class LocalCommunicator final : public Communicator {
  public:
   int rank() const override { return 0; }
   int size() const override { return 1; }
-  int local_size() const override { return 1; }
   const NodeLayout& layout() const override { return layout_; }
   void allreduce_sum(std::span<float>) override {}
   void allreduce_sum(std::span<double>) override {}

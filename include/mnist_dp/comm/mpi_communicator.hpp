@@ -25,7 +25,6 @@ class MpiCommunicator final : public Communicator {
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
-  int local_size() const override { return local_size_; }
   const NodeLayout& layout() const override { return layout_; }
   // Collectives that do not complete within `seconds` (0: wait forever) end
   // the job with kExitStalled, naming the ranks that never arrived.
@@ -48,7 +47,6 @@ class MpiCommunicator final : public Communicator {
  private:
   int rank_ = 0;
   int size_ = 1;
-  int local_size_ = 1;
   NodeLayout layout_;
   // Block counts and offsets for the last buffer length seen, kept so the
   // training loop does not allocate.

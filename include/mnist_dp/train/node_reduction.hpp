@@ -32,24 +32,22 @@ class NodeReduction {
   // Sends this rank's updated block of the common area to the other nodes
   // and writes the blocks it receives; the caller then fences.
   void share_block();
-  // The blocks this rank writes into its node's common area: its own and
-  // those of the ranks it stands in for.
+  // The blocks this rank writes into its node's common area: its own first,
+  // then those of the other nodes' ranks it stands in for.
   std::span<const Block> written_blocks() const { return written_; }
 
  private:
+  std::span<const Block> served() const { return std::span(written_).subspan(1); }
+
   Communicator& comm_;
   SharedMemory& shared_;
   std::span<const int> node_ranks_;
   Block own_;
-  std::vector<Block> served_;        // blocks of the other nodes' ranks this rank stands in for
-  std::vector<Block> written_;       // own_ and served_
-  std::vector<float> partials_out_;  // this node's partial sums of served_, in order
+  std::vector<Block> written_;       // own_, then the served blocks
+  std::vector<float> partials_out_;  // this node's partial sums of the served blocks, in order
   std::vector<float> partials_in_;   // the other nodes' partials of own_, in node order
   std::vector<Transfer> reduce_sends_, reduce_receives_;
   std::vector<Transfer> share_sends_, share_receives_;
 };
-
-// out = the sum of the slots of `ranks` (in that order) over `range`.
-void sum_slots(SharedMemory& shared, std::span<const int> ranks, Block range, std::span<float> out);
 
 }  // namespace mnist_dp
