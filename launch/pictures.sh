@@ -16,7 +16,7 @@ binary=${MNIST_DP_BINARY:-$repo/build/mnist_dp}
 command -v gnuplot > /dev/null || { echo "pictures.sh: gnuplot is not installed (apt-get install gnuplot-nox)" >&2; exit 1; }
 out=$run/pictures
 mkdir -p "$out/data"
-"$binary" evaluate --model "$run/checkpoints" --examples "$out/data" "$@" > "$out/evaluation.txt"
+"$binary" evaluate --model "$run/checkpoints" --examples "$out/data" --verbose 0 "$@" > "$out/evaluation.txt"
 
 gnuplot <<GNUPLOT
 set terminal pngcairo size 1000,420 font "sans,11"

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev hdf5-tools
           libyaml-cpp-dev libboost-program-options-dev libgtest-dev zlib1g-dev nlohmann-json3-dev
-          libstb-dev python3-h5py python3-numpy gnuplot-nox curl ca-certificates iproute2)
+          libstb-dev python3-h5py python3-numpy gnuplot-nox curl ca-certificates iproute2
+          chromium chromium-driver python3-selenium)
 command -v npm > /dev/null || packages+=(npm)
 
 missing=()
@@ -25,8 +26,9 @@ fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build build -j"$(nproc)"
-# TensorFlow.js (pure-JS CPU backend) for the Keras-export check in
-# tests/js, from the npm registry at a pinned version; never committed.
+# TensorFlow.js (pure-JS CPU backend) for the digit page (web/) and the
+# Keras-export checks in tests/js and tests/web, from the npm registry at a
+# pinned version; never committed.
 tfjs_version=4.22.0
 if ! grep -qs "\"version\": \"$tfjs_version\"" build/tfjs/node_modules/@tensorflow/tfjs/package.json; then
   echo "setup.sh: installing @tensorflow/tfjs@$tfjs_version into build/tfjs"

@@ -9,11 +9,13 @@
 #include "command_support.hpp"
 #include "mnist_dp/app/commands.hpp"
 #include "mnist_dp/config/config.hpp"
+#include "mnist_dp/config/config_keys.hpp"
 #include "mnist_dp/data/dataset.hpp"
 #include "mnist_dp/io/atomic_file.hpp"
 #include "mnist_dp/io/checkpoint_store.hpp"
 #include "mnist_dp/io/output_guard.hpp"
 #include "mnist_dp/train/evaluation.hpp"
+#include "progress.hpp"
 
 namespace mnist_dp {
 namespace {
@@ -109,11 +111,53 @@ std::vector<std::pair<std::string, std::string>> example_files(const Dataset& te
   return files;
 }
 
+// Keras's evaluate progress over batches of kBatch images: a bar redrawn on a
+// terminal (kProgressBar), one line when done (kEpochLines), or nothing.
+class BatchProgress {
+ public:
+  BatchProgress(Verbosity verbosity, std::size_t images)
+      : verbosity_(verbosity), batches_((images + kBatch - 1) / kBatch), bar_(stdout) {}
+
+  // After image `index` (0-based) of `images`.
+  void image_done(std::size_t index, std::size_t images) {
+    if (verbosity_ != Verbosity::kProgressBar) return;
+    if ((index + 1) % kBatch != 0 && index + 1 != images) return;
+    const std::size_t done = (index + kBatch) / kBatch;
+    bar_.draw(done, batches_, timing(done), done == batches_);
+  }
+
+  void finish() {
+    if (verbosity_ == Verbosity::kEpochLines)
+      std::printf("%zu/%zu batches - %s\n", batches_, batches_, timing(batches_).c_str());
+  }
+
+ private:
+  std::string timing(std::size_t done) const {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    char text[64];
+    std::snprintf(text, sizeof text, "%.2fs %.0fms/step", seconds,
+                  1e3 * seconds / static_cast<double>(std::max<std::size_t>(done, 1)));
+    return text;
+  }
+
+  Verbosity verbosity_;
+  std::size_t batches_;
+  BarLine bar_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+Verbosity verbosity_option(const std::string& text) {
+  const std::optional<Verbosity> v = enum_from_name<Verbosity>(text);
+  if (!v) throw UsageError("--verbose: '" + text + "' is not auto, 0, 1 or 2");
+  return resolve_verbosity(*v, stdout_is_terminal());
+}
+
 }  // namespace
 
 int run_evaluate_command(int argc, char** argv) {
   namespace po = boost::program_options;
-  std::string model_path, dataset = "mnist", dir, examples_dir;
+  std::string model_path, dataset = "mnist", dir, examples_dir, verbose = "auto";
   bool overwrite = false;
   po::options_description desc(
       "Usage: mnist_dp evaluate --model FILE [--dataset NAME] [--data DIR] [--examples DIR]\n"
@@ -125,7 +169,10 @@ int run_evaluate_command(int argc, char** argv) {
       "data", po::value(&dir), "dataset directory (default data/<dataset>)")(
       "examples", po::value(&examples_dir),
       "also write confusion.csv and 9 right and 9 wrong digits here (for launch/pictures.sh)")(
-      "overwrite", po::bool_switch(&overwrite), "allow --examples to replace checkpoints");
+      "verbose", po::value(&verbose),
+      "auto|0|1|2: progress over the test set as a bar (1, auto on a terminal), one line "
+      "when done (2, auto elsewhere), or none (0)")("overwrite", po::bool_switch(&overwrite),
+                                                    "allow --examples to replace checkpoints");
   return run_command_body([&] {
     po::variables_map vm;
     if (!parse_command_line(argc, argv, desc, nullptr, vm)) return;
@@ -136,6 +183,7 @@ int run_evaluate_command(int argc, char** argv) {
       throw UsageError(std::string("--dataset: ") + e.what());
     }
     if (!dir.empty()) data_settings.dir = dir;
+    const Verbosity verbosity = verbosity_option(verbose);
     if (!examples_dir.empty()) {  // refused before any work, not after
       OutputGuard guard(overwrite);
       guard.add_input(resolve_checkpoint_path(model_path));
@@ -153,6 +201,7 @@ int run_evaluate_command(int argc, char** argv) {
     Confusion confusion{};
     std::vector<Example> right, wrong;
     Evaluator evaluator(test.features, kBatch);
+    BatchProgress progress(verbosity, test.count);
     const EvalSums sums =
         evaluator.run(*model, test, 0, test.count,
                       [&](std::size_t index, const float* logits, std::uint8_t label) {
@@ -160,7 +209,9 @@ int run_evaluate_command(int argc, char** argv) {
                         ++confusion[label][predicted];
                         auto& bucket = predicted == label ? right : wrong;
                         if (bucket.size() < kExamplesPerKind) bucket.push_back({index, predicted});
+                        progress.image_done(index, test.count);
                       });
+    progress.finish();
     std::printf("Model: %s\nTest set: %s, %zu images\n", model_path.c_str(),
                 data_settings.dir.c_str(), test.count);
     print_report(eval_result(sums, test.count, *model).loss, confusion, test.count);

@@ -21,6 +21,19 @@ bool stdout_is_terminal();
 // kAuto resolved: kProgressBar on a terminal, kEpochLines otherwise.
 Verbosity resolve_verbosity(Verbosity configured, bool terminal);
 
+// "done/total [=====>....] - text", redrawn in place on one terminal line.
+class BarLine {
+ public:
+  explicit BarLine(std::FILE* out) : out_(out) {}
+  // Draws at most every 100 ms unless `final`; a final drawing ends the line.
+  void draw(std::size_t done, std::size_t total, const std::string& text, bool final);
+
+ private:
+  std::FILE* out_;
+  std::chrono::steady_clock::time_point last_draw_;
+  std::size_t drawn_width_ = 0;  // characters now on the line
+};
+
 class ProgressPrinter {
  public:
   // `verbosity` resolved; `epochs` the run's total.
@@ -33,16 +46,14 @@ class ProgressPrinter {
 
  private:
   using Clock = std::chrono::steady_clock;
-  void redraw(const std::string& text, bool final);
 
   Verbosity verbosity_;
   std::uint64_t epochs_;
   std::FILE* out_;
+  BarLine bar_;
   std::uint64_t epoch_shown_ = UINT64_MAX;  // the epoch whose header is printed
   std::size_t first_step_ = 0;              // the epoch's first step this run
   Clock::time_point epoch_start_;
-  Clock::time_point last_draw_;
-  std::size_t drawn_width_ = 0;  // characters of the bar now on screen
 };
 
 // "Epoch 3/20 - 469 steps - 1.21s 2.58ms/step - loss: ... - val_accuracy: ..."

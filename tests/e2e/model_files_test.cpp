@@ -87,6 +87,25 @@ TEST_F(ModelFiles, EvaluateMatchesTrainingAndReadsBothFormats) {
             out.substr(out.find("Test loss")));
 }
 
+// evaluate --verbose, as Keras's evaluate: on a terminal (under `script`) a
+// bar over the 10 batches redrawn in place; piped, one complete line; 0, none.
+TEST_F(ModelFiles, EvaluateShowsProgressAsKerasDoes) {
+  const std::string evaluate =
+      MNIST_DP_BINARY " evaluate --model " + dir_->file("checkpoints") + " --data " + mnist_dir();
+  const CommandResult terminal = run_command("script -qec \"" + evaluate + "\" /dev/null", 60);
+  ASSERT_EQ(terminal.exit_code, 0) << terminal.output;
+  EXPECT_NE(terminal.output.find("\r10/10 [==============================] - "), std::string::npos)
+      << terminal.output;
+  EXPECT_NE(terminal.output.find("Test accuracy: "), std::string::npos) << terminal.output;
+  const CommandResult piped = run_command(evaluate + " 2>&1 | cat", 60);
+  ASSERT_EQ(piped.exit_code, 0) << piped.output;
+  EXPECT_EQ(piped.output.find('\r'), std::string::npos) << piped.output;
+  EXPECT_EQ(piped.output.rfind("10/10 batches - ", 0), 0u) << piped.output;
+  const CommandResult quiet = run_command(evaluate + " --verbose 0 2>&1", 60);
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.output;
+  EXPECT_EQ(quiet.output.rfind("Model: ", 0), 0u) << quiet.output;
+}
+
 // Test image 0 (a 7) as a photo would give it: 3x larger, dark ink on white.
 TEST_F(ModelFiles, PredictReadsAPngOfADigit) {
   const IdxImages images = read_idx_images(mnist_dir() + "/t10k-images-idx3-ubyte");
