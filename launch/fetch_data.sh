@@ -70,10 +70,21 @@ install_checked() {
 }
 # Downloads a Debian package into $tmp and unpacks it under $tmp/deb.
 unpack_deb() {
+  echo "fetch_data.sh: downloading the Debian package $1"
   (cd "$tmp" && apt-get download -q "$1" > /dev/null 2>&1) ||
     { apt-get update -q > /dev/null && (cd "$tmp" && apt-get download -q "$1" > /dev/null 2>&1); } ||
     { echo "fetch_data.sh: cannot download the Debian package $1" >&2; exit 1; }
   dpkg-deb -x "$tmp"/"$1"_*.deb "$tmp/deb"
+}
+
+# download URL FILE: a progress bar on a terminal, one line before it elsewhere.
+download() {
+  echo "fetch_data.sh: downloading $1"
+  if [ -t 2 ]; then
+    curl -fSL --progress-bar --connect-timeout 10 --max-time 120 -o "$2" "$1"
+  else
+    curl -fsSL --connect-timeout 10 --max-time 120 -o "$2" "$1" 2> /dev/null
+  fi || { echo "fetch_data.sh: $1 is unavailable"; return 1; }
 }
 
 fetch_mnist() {
@@ -81,7 +92,7 @@ fetch_mnist() {
   for f in $(files_of mnist); do
     verified mnist "$dir" "$f" && continue
     for m in "${mnist_mirrors[@]}"; do
-      if curl -fsSL --connect-timeout 10 --max-time 120 -o "$tmp/$f.gz" "$m/$f.gz" 2>/dev/null &&
+      if download "$m/$f.gz" "$tmp/$f.gz" &&
          gunzip -c "$tmp/$f.gz" > "$tmp/$f" &&
          [ "$(sha256sum "$tmp/$f" | cut -d' ' -f1)" = "${sha[mnist/$f]}" ]; then
         install_checked mnist "$dir" "$f" "$tmp/$f" "$m"

@@ -21,10 +21,9 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from scaling import GRADIENT_BYTES, REPO, TRAIN_IMAGES, fit_ring, ring  # noqa: E402
+from sweep_progress import SweepProgress  # noqa: E402
 
 CLUSTER = dict(os.environ, MNIST_DP_CLUSTER="mdpscale", MNIST_DP_CLUSTER_NET="10.213.9")
 HOSTS = [1, 2, 4]
@@ -73,7 +72,11 @@ def main():
     cores = os.cpu_count()
     rows, bench, fits = [], [], {}
     cluster("down.sh")  # a cluster left by an interrupted run
-    for rate in args.rates.split(","):
+    rates = args.rates.split(",")
+    progress = SweepProgress("hosts.py", len(rates) * (len(HOSTS) + 2),
+                             f"runs: training {args.epochs} epochs on {HOSTS} hosts, then "
+                             f"allreduce timings over 2 and 4 hosts, at {args.rates}")
+    for rate in rates:
         cluster("up.sh", str(max(HOSTS)), "--rate", rate)
         try:
             for hosts in HOSTS:
@@ -81,9 +84,12 @@ def main():
                 rows.append({"rate": rate, "hosts": hosts, "seconds_per_epoch": epoch,
                              "comm_ms_per_step": 1e3 * comm,
                              "oversubscribed": hosts > cores})
-                print(f"hosts.py: {rate} {hosts} host(s): {epoch:.2f} s/epoch, "
-                      f"{1e3 * comm:.2f} ms communication/step", file=sys.stderr)
-            timings = {p: allreduce(p) for p in (2, 4)}
+                progress.done(f"{rate} {hosts} host(s): {epoch:.2f} s/epoch, "
+                              f"{1e3 * comm:.2f} ms communication/step")
+            timings = {}
+            for p in (2, 4):
+                timings[p] = allreduce(p)
+                progress.done(f"{rate} allreduce timings over {p} hosts")
         finally:
             cluster("down.sh")
         # The gradient (2.68 MB) is in the bandwidth regime: fit where it is.

@@ -14,10 +14,11 @@ import csv
 import json
 import os
 import subprocess
-import sys
 import tempfile
 
 import numpy as np
+
+from sweep_progress import SweepProgress
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRAIN_IMAGES = 60000
@@ -90,6 +91,9 @@ def main():
     cores = os.cpu_count()
 
     rows = []
+    progress = SweepProgress("scaling.py", 4 * len(ranks) + 2,
+                             f"runs: training {args.epochs} epochs at -np {args.ranks}, strong and weak, "
+                             "over shm and tcp; then allreduce timings over shm and tcp")
     for transport in ("shm", "tcp"):
         for mode in ("strong", "weak"):
             for p in ranks:
@@ -99,7 +103,7 @@ def main():
                              "global_batch": batch, "seconds_per_epoch": s,
                              "images_per_second": TRAIN_IMAGES / s,
                              "oversubscribed": p > cores})
-                print(f"scaling.py: {transport} {mode} -np {p}: {s:.3f} s/epoch", file=sys.stderr)
+                progress.done(f"{transport} {mode} -np {p}: {s:.3f} s/epoch")
     for r in rows:
         base = next(b for b in rows if b["transport"] == r["transport"] and
                     b["mode"] == r["mode"] and b["ranks"] == ranks[0])
@@ -116,6 +120,7 @@ def main():
         # for a time slice, which the model does not describe.
         fitted = [r for r in allreduce[transport] if r[0] <= cores] or allreduce[transport]
         fits[transport] = fit_ring(fitted)
+        progress.done(f"allreduce timings over {transport}")
     with open(os.path.join(args.out, "allreduce.csv"), "w") as f:
         f.write("transport,ranks,bytes,seconds,model_seconds\n")
         for transport, data in allreduce.items():
@@ -178,7 +183,7 @@ plot for [p in "2 4 8"] for [t in "shm tcp"] "{out}/allreduce.csv" \\
        using (stringcolumn(1) eq t && $2 == p+0 ? $3 : 1/0):5 with lines notitle
 """)
 
-    lines = [f"# Scaling report\n",
+    lines = ["# Scaling report\n",
              f"Machine: {cores} cores. **Every run with more than {cores} ranks is oversubscribed**: "
              f"ranks share cores, so those points measure time-slicing, not parallel speed-up.\n",
              f"Produced by `bash launch/scaling/run.sh` ({args.epochs} epochs per run, the median "
