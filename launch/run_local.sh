@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
 # Runs mnist_dp under mpirun on this machine with sane defaults: one rank per
-# core by default, each bound to its core (unbound when there are fewer ranks
-# than cores, so BLAS threads can spread); OpenBLAS at one thread per rank when
-# ranks fill the cores (mnist_dp picks cores / local ranks itself unless
-# OPENBLAS_NUM_THREADS is set, which is then passed to every rank); root-safe;
-# --oversubscribe only on request; a stop request (Ctrl-C, SIGTERM, SIGUSR1)
-# ends the run with a checkpoint and exit 5.
+# core by default, each rank (one compute thread) bound to its own core;
+# root-safe; --oversubscribe only on request; a stop request (Ctrl-C, SIGTERM,
+# SIGUSR1) ends the run with a checkpoint and exit 5.
 # Usage: launch/run_local.sh [-n RANKS] [--oversubscribe] [--tcp] [--] MNIST_DP_ARGS...
 #   -n RANKS          MPI ranks (default: the number of cores)
 #   --oversubscribe   allow more ranks than cores (binding is then off)
@@ -38,17 +35,9 @@ args=(-np "$ranks")
 if [ "$oversubscribe" -eq 1 ]; then
   args+=(--oversubscribe --bind-to none)
 else
-  # Ranks filling the cores: one core each. Fewer ranks: unbound, so each
-  # rank's BLAS threads can use the spare cores (binding them to one core
-  # would put all of a rank's threads on it).
-  if [ "$ranks" -eq "$cores" ]; then
-    args+=(--map-by core --bind-to core)
-  else
-    args+=(--bind-to none)
-  fi
+  args+=(--map-by core --bind-to core)
 fi
 [ "$tcp" -eq 0 ] || args+=(--mca btl tcp,self)
-[ -z "${OPENBLAS_NUM_THREADS:-}" ] || args+=(-x OPENBLAS_NUM_THREADS)
 # Ctrl-C, SIGTERM and SIGUSR1 reach mnist_dp as SIGUSR1, which mpirun forwards
 # to every rank: the ranks write a checkpoint and the job ends with exit 5.
 # (mpirun itself answers SIGINT/SIGTERM by killing the ranks one second later

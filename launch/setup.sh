@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(g++ cmake make libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev hdf5-tools
+packages=(g++ cmake make libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools
           libyaml-cpp-dev libboost-program-options-dev libgtest-dev zlib1g-dev nlohmann-json3-dev
           libstb-dev python3-h5py python3-numpy gnuplot-nox curl ca-certificates iproute2
           chromium chromium-driver python3-selenium)

@@ -3,13 +3,13 @@
 
 Runs, alternately and ROUNDS times: mnist_dp at -np 2 (configs/mlp512.yaml);
 the same with --deterministic, without the sparse first layer, without
-shared memory, without either; at -np 1 with 2 and with 1 BLAS thread; with
-OPENBLAS_CORETYPE unset when the environment sets it; PyTorch in one process
-with 1 and with 2 threads, and PyTorch DDP (gloo) on 2 processes of 1
-thread. Prints a table (median over rounds) of seconds per training epoch,
-images/s and peak resident memory, then issue 15's targets with verdicts
-(ratios from the same run), what each lever gained and the phase split, and
-writes everything as JSON. Invoked by launch/bench/run.sh.
+shared memory, without either; at -np 1; with --baseline, another mnist_dp
+binary at -np 2 (an earlier build, to measure a change in the same run);
+PyTorch in one process with 1 and with 2 threads, and PyTorch DDP (gloo) on 2
+processes of 1 thread. Prints a table (median over rounds) of seconds per
+training epoch, images/s and peak resident memory, then issue 15's targets
+with verdicts (ratios from the same run), what each lever gained and the
+phase split, and writes everything as JSON. Invoked by launch/bench/run.sh.
 """
 import argparse
 import csv
@@ -56,12 +56,6 @@ def run_mnist_dp(epochs, data, extra=(), ranks=2, env=None):
             "max_rss_kib": prof["max_rss_kib"]}
 
 
-def without(name):
-    env = dict(os.environ)
-    env.pop(name, None)
-    return env
-
-
 def run_torch(epochs, data, threads, ranks):
     cmd = ["/usr/bin/python3", os.path.join(REPO, "launch/bench/torch_mlp.py"), "--data", data,
            "--epochs", str(epochs), "--threads", str(threads), "--ranks", str(ranks)]
@@ -78,7 +72,7 @@ def steady(result):
 # mnist_dp variants: (label, epochs key, run_mnist_dp keyword arguments).
 # "main" runs EPOCHS epochs (time to 98% needs several); the others, which
 # measure the levers and -np 1, run LEVER_EPOCHS.
-def variants(coretype_set):
+def variants(baseline):
     v = [("mnist_dp", "main", {}),
          ("mnist_dp_deterministic", "lever", {"extra": ["--deterministic"]}),
          ("mnist_dp_dense_first_layer", "lever",
@@ -87,12 +81,10 @@ def variants(coretype_set):
          ("mnist_dp_neither_lever", "lever",
           {"extra": ["--set", "training.sparse_input_below=0", "--set",
                      "training.shared_memory=false"]}),
-         ("mnist_dp_np1_2threads", "lever", {"ranks": 1}),
-         ("mnist_dp_np1_1thread", "lever",
-          {"ranks": 1, "env": dict(os.environ, OPENBLAS_NUM_THREADS="1")})]
-    if coretype_set:
-        v.append(("mnist_dp_openblas_own_kernels", "lever",
-                  {"env": without("OPENBLAS_CORETYPE")}))
+         ("mnist_dp_np1", "lever", {"ranks": 1})]
+    if baseline:
+        v.append(("mnist_dp_baseline", "lever",
+                  {"env": dict(os.environ, MNIST_DP_BINARY=os.path.abspath(baseline))}))
     return v
 
 
@@ -101,10 +93,9 @@ LABELS = {
     "mnist_dp_deterministic": "mnist_dp --deterministic, -np 2",
     "mnist_dp_dense_first_layer": "mnist_dp -np 2, dense first layer (no sparse lever)",
     "mnist_dp_mpi_messages": "mnist_dp -np 2, MPI messages (no shared-memory lever)",
-    "mnist_dp_neither_lever": "mnist_dp -np 2, neither lever (as before issue 15)",
-    "mnist_dp_np1_2threads": "mnist_dp -np 1, 2 BLAS threads",
-    "mnist_dp_np1_1thread": "mnist_dp -np 1, 1 BLAS thread",
-    "mnist_dp_openblas_own_kernels": "mnist_dp -np 2, OPENBLAS_CORETYPE unset",
+    "mnist_dp_neither_lever": "mnist_dp -np 2, neither lever",
+    "mnist_dp_np1": "mnist_dp -np 1",
+    "mnist_dp_baseline": "baseline binary (--baseline), -np 2",
     "torch_1x1": "PyTorch, 1 process x 1 thread",
     "torch_1x2": "PyTorch, 1 process x 2 threads",
     "torch_ddp_2x1": "PyTorch DDP (gloo), 2 x 1 thread",
@@ -124,10 +115,12 @@ def main():
     parser.add_argument("--torch-epochs", type=int, default=2)
     parser.add_argument("--data", default=os.path.join(REPO, "data/mnist"))
     parser.add_argument("--json", default=os.path.join(REPO, "runs/bench/bench.json"))
+    parser.add_argument("--baseline", help="another mnist_dp binary to time at -np 2")
     args = parser.parse_args()
 
+    # mnist_dp calls no BLAS; the PyTorch peer's BLAS follows this variable.
     coretype = os.environ.get("OPENBLAS_CORETYPE")
-    ours = variants(coretype is not None)
+    ours = variants(args.baseline)
     peers = {"torch_1x1": (1, 1), "torch_1x2": (2, 1), "torch_ddp_2x1": (1, 2)}
     results = {name: [] for name, _, _ in ours}
     results.update({k: [] for k in peers})
@@ -144,7 +137,7 @@ def main():
 
     med = {k: statistics.median(steady(x) for x in v) for k, v in results.items()}
     best_single = min(med["torch_1x1"], med["torch_1x2"])
-    best_np1 = min(med["mnist_dp_np1_2threads"], med["mnist_dp_np1_1thread"])
+    best_np1 = med["mnist_dp_np1"]
     t98 = [x["time_to_98"] for x in results["mnist_dp"] if x["time_to_98"] is not None]
 
     def phase_split(name):
@@ -176,7 +169,8 @@ def main():
     with open(args.json, "w") as f:
         json.dump(summary, f, indent=1)
 
-    print(f"\nOPENBLAS_CORETYPE={coretype if coretype is not None else '(unset)'}; "
+    print(f"\nOPENBLAS_CORETYPE={coretype if coretype is not None else '(unset)'} (the PyTorch "
+          f"peer's BLAS; mnist_dp calls none); "
           f"median of {args.rounds} round(s), steady epochs (the first left out)\n")
     print("| run | s/epoch | images/s | peak RSS per rank (MiB) |")
     print("|---|---|---|---|")
@@ -192,18 +186,21 @@ def main():
           f"({ratios['vs_torch_best_single_process']:.2f}x)")
     print(f"- >= 5x PyTorch DDP: {verdict(ratios['vs_torch_ddp'] >= 5)} "
           f"({ratios['vs_torch_ddp']:.2f}x)")
-    print(f"- time to 98% test accuracy <= 6 s wall, start-up included: " +
+    print("- time to 98% test accuracy <= 6 s wall, start-up included: " +
           (f"{verdict(t <= 6)} ({t:.1f} s)" if t else f"MISSED (not reached in {args.epochs} "
                                                       f"epochs)"))
     print(f"- exposed communication <= 5% of the step: {verdict(exposed <= 0.05)} "
           f"({100 * exposed:.1f}%)")
-    print(f"- strong scaling -np 1 (best: {best_np1:.3f} s) -> -np 2 >= 85%: "
+    print(f"- strong scaling -np 1 ({best_np1:.3f} s) -> -np 2 >= 85%: "
           f"{verdict(ratios['scaling_efficiency_np1_to_np2'] >= 0.85)} "
           f"({100 * ratios['scaling_efficiency_np1_to_np2']:.0f}%)")
     print(f"\nLevers: sparse first layer {med['mnist_dp_dense_first_layer']:.3f} -> "
           f"{med['mnist_dp']:.3f} s; shared memory {med['mnist_dp_mpi_messages']:.3f} -> "
           f"{med['mnist_dp']:.3f} s; both {med['mnist_dp_neither_lever']:.3f} -> "
           f"{med['mnist_dp']:.3f} s per epoch.")
+    if args.baseline:
+        print(f"Baseline binary {args.baseline}: {med['mnist_dp_baseline']:.3f} -> "
+              f"{med['mnist_dp']:.3f} s per epoch.")
     print(f"The deterministic mode costs {100 * ratios['deterministic_cost']:.0f}% per epoch "
           f"({med['mnist_dp_deterministic']:.3f} vs {med['mnist_dp']:.3f} s).")
     for name in ("mnist_dp", "mnist_dp_neither_lever"):

@@ -3,7 +3,7 @@
 # python3-torch if it is missing, and runs launch/bench/bench.py, which times
 # mnist_dp and the PyTorch peer alternately and prints the table and ratios.
 # Usage: launch/bench/run.sh [--rounds N] [--epochs E] [--lever-epochs E] [--torch-epochs E]
-#                            [--json FILE]
+#                            [--json FILE] [--baseline OTHER_MNIST_DP_BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash launch/setup.sh > /dev/null

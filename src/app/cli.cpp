@@ -30,7 +30,7 @@ CliOptions parse_cli(int argc, char** argv) {
   // clang-format off
   desc.add_options()
       ("help,h", "show this help and exit")
-      ("version", po::bool_switch(&o.version), "print the versions of mnist_dp and of the MPI, OpenBLAS and HDF5 libraries it runs with, and exit")
+      ("version", po::bool_switch(&o.version), "print the versions of mnist_dp and of the MPI and HDF5 libraries it runs with, and the vector instructions of its products, and exit")
       ("config,c", po::value(&o.config), "YAML config file (see configs/)")
       ("set,s", po::value(&o.sets)->composing(),
        "override a config key, e.g. --set training.epochs=5 (repeatable)")

@@ -17,7 +17,6 @@
 #include "mnist_dp/comm/collective_status.hpp"
 #include "mnist_dp/comm/mpi_communicator.hpp"
 #include "mnist_dp/config/config.hpp"
-#include "mnist_dp/core/blas.hpp"
 #include "mnist_dp/core/errors.hpp"
 #include "mnist_dp/data/dataset.hpp"
 #include "mnist_dp/io/atomic_file.hpp"
@@ -25,6 +24,7 @@
 #include "mnist_dp/io/checkpoint_store.hpp"
 #include "mnist_dp/io/output_guard.hpp"
 #include "mnist_dp/io/run_lock.hpp"
+#include "mnist_dp/nn/dense_products.hpp"
 #include "mnist_dp/train/memory_estimate.hpp"
 #include "mnist_dp/train/trainer.hpp"
 #include "progress.hpp"
@@ -152,19 +152,19 @@ void prepare_outputs(Communicator& comm, const CliOptions& cli, const RunSetup& 
 
 // The banner, the model summary and where the run resumes.
 void print_start(const Communicator& comm, const RunSetup& s, const DatasetPair& data,
-                 const Trainer& trainer, int blas_threads) {
+                 const Trainer& trainer) {
   const Config& config = s.config;
   const std::size_t per_rank = trainer.max_local_batch();
   char banner[512];
-  std::snprintf(
-      banner, sizeof banner,
-      "mnist_dp: %d rank(s) x %d BLAS thread(s) (%s kernels); %s: %zu train / %zu test images; "
-      "global batch %zu (<= %zu per rank)%s; %.0f%% of pixels non-zero%s%s\n",
-      comm.size(), blas_threads, blas_core_name(), dataset_name(config.data.kind).c_str(),
-      data.train.count, data.test.count, config.training.batch_size, per_rank,
-      config.training.deterministic ? "; deterministic (same bytes at any -np)" : "",
-      100 * trainer.input_density(), trainer.sparse_input() ? ", first layer skips zeros" : "",
-      comm.size() > 1 ? ("; reduction: " + trainer.reduction_path()).c_str() : "");
+  std::snprintf(banner, sizeof banner,
+                "mnist_dp: %d rank(s), %s products; %s: %zu train / %zu test images; "
+                "global batch %zu (<= %zu per rank)%s; %.0f%% of pixels non-zero%s%s\n",
+                comm.size(), dense_products_isa(), dataset_name(config.data.kind).c_str(),
+                data.train.count, data.test.count, config.training.batch_size, per_rank,
+                config.training.deterministic ? "; deterministic (same bytes at any -np)" : "",
+                100 * trainer.input_density(),
+                trainer.sparse_input() ? ", first layer skips zeros" : "",
+                comm.size() > 1 ? ("; reduction: " + trainer.reduction_path()).c_str() : "");
   print_rank0(comm, banner + trainer.model().summary());
   if (!s.resume.remark.empty()) print_rank0(comm, "mnist_dp: " + s.resume.remark + "\n");
   if (s.resume.checkpoint) {
@@ -215,11 +215,6 @@ int run(Communicator& comm, int argc, char** argv) {
   std::optional<RunLock> lock;
   prepare_outputs(comm, cli, setup, store, lock);
 
-  // The deterministic mode pins one BLAS thread: OpenBLAS's threaded
-  // drivers split the work differently, whatever OPENBLAS_NUM_THREADS says.
-  const int blas_threads =
-      config.training.deterministic ? 1 : default_blas_threads(comm.local_size());
-  set_blas_threads(blas_threads);
   std::optional<Trainer> trainer;
   run_collectively(comm, kExitUsage, [&] { trainer.emplace(config, to_yaml(config), comm, data); });
   run_collectively(comm, kExitRuntimeError, [&] {
@@ -233,7 +228,7 @@ int run(Communicator& comm, int argc, char** argv) {
   }
   // Rank 0 prints, so its stdout decides what "auto" means.
   const Verbosity verbosity = resolve_verbosity(config.output.verbose, stdout_is_terminal());
-  if (verbosity != Verbosity::kSilent) print_start(comm, setup, data, *trainer, blas_threads);
+  if (verbosity != Verbosity::kSilent) print_start(comm, setup, data, *trainer);
   install_stop_signal_handlers();
   trainer->run(make_cli_hooks(config, verbosity, store));
   report_profile(comm, cli, *trainer);

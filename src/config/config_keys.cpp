@@ -121,8 +121,7 @@ const KeySpec<Config> kConfigKeys[] = {
      "a rank waiting this long in a collective ends the run, naming the missing ranks (0: never)",
      FIELD(c.training.collective_timeout_s), kNonNegative},
     {"training.deterministic",
-     "the same bytes at any rank count: fixed 16-row shards summed in a fixed order, one BLAS "
-     "thread per rank",
+     "the same bytes at any rank count: fixed 16-row shards summed in a fixed order",
      FIELD(c.training.deterministic)},
     {"training.sparse_input_below",
      "the first Dense layer skips zero pixels when the training images' non-zero fraction is "

@@ -1,11 +1,13 @@
-// Dense layer: GEMM forward and backward over its slices of the flat buffers,
-// with the bias add and activation fused into one pass over the output.
+// Dense layer: forward and backward over its slices of the flat buffers, with
+// the bias add and activation fused into one pass over the output. The
+// products are dense_products.hpp's, or sparse_input.hpp's for the forward
+// pass and weight gradient of a first layer fed sparse data.
 #include "mnist_dp/nn/dense.hpp"
 
 #include <cmath>
 
-#include "mnist_dp/core/blas.hpp"
 #include "mnist_dp/core/rng.hpp"
+#include "mnist_dp/nn/dense_products.hpp"
 
 namespace mnist_dp {
 
@@ -37,7 +39,7 @@ void DenseLayer::forward(const StepContext&, ConstMatrixView in, MatrixView out)
   if (sparse_input_) {
     sparse_.forward(in, params_.value(kernel_), out);
   } else {
-    gemm(Transpose::kNo, Transpose::kNo, 1.0f, in, params_.value(kernel_), 0.0f, out);
+    dense_.forward(in, params_.value(kernel_), out);
   }
   apply_activation(activation_, out, params_.value(bias_).data);
 }
@@ -51,8 +53,7 @@ void DenseLayer::backward(ConstMatrixView in, ConstMatrixView out, MatrixView gr
   if (sparse_input_) {
     sparse_.weight_gradient(in, grad_out, accumulate, params_.grad(kernel_));
   } else {
-    gemm(Transpose::kYes, Transpose::kNo, 1.0f, in, grad_out, accumulate ? 1.0f : 0.0f,
-         params_.grad(kernel_));
+    dense_.weight_gradient(in, grad_out, accumulate, params_.grad(kernel_));
   }
   // The batch's bias gradient is summed apart and then added, so that
   // accumulating equals adding a separately computed gradient.
@@ -64,9 +65,7 @@ void DenseLayer::backward(ConstMatrixView in, ConstMatrixView out, MatrixView gr
   }
   float* db = params_.grad(bias_).data;
   for (std::size_t c = 0; c < units_; ++c) db[c] = accumulate ? db[c] + sum[c] : sum[c];
-  if (grad_in.data) {
-    gemm(Transpose::kNo, Transpose::kYes, 1.0f, grad_out, params_.value(kernel_), 0.0f, grad_in);
-  }
+  if (grad_in.data) dense_.input_gradient(grad_out, params_.value(kernel_), grad_in);
 }
 
 }  // namespace mnist_dp

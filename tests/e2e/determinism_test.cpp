@@ -98,20 +98,5 @@ TEST(Determinism, ResumeAtAnotherRankCountIsByteIdentical) {
   }
 }
 
-TEST(Determinism, BlasThreadsInTheEnvironmentChangeNothing) {
-  TempDir dir;
-  const std::string small =
-      "--deterministic --set data.train_limit=2560 --set data.test_limit=500 "
-      "--set training.epochs=1 ";
-  const TrainedState plain = train(1, dir.file("default"), small);
-  const CommandResult r =
-      run_command("OPENBLAS_NUM_THREADS=2 " +
-                      train_command(1, small + "--set output.checkpoint_dir=" + dir.file("two")),
-                  180);
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("1 BLAS thread"), std::string::npos) << r.output;
-  EXPECT_TRUE(state_bytes(dir.file("two/latest.h5")) == plain.state);
-}
-
 }  // namespace
 }  // namespace mnist_dp::testing

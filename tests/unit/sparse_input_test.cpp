@@ -1,5 +1,5 @@
 // The sparse-input kernels against a double-precision reference, the dense
-// (BLAS) path, and their own documented properties: accumulating equals
+// products, and their own documented properties: accumulating equals
 // adding a separately computed gradient, and a row's output does not depend
 // on the other rows of the batch.
 #include "mnist_dp/nn/sparse_input.hpp"
@@ -10,8 +10,8 @@
 #include <ostream>
 #include <vector>
 
-#include "mnist_dp/core/blas.hpp"
 #include "mnist_dp/core/rng.hpp"
+#include "mnist_dp/nn/dense_products.hpp"
 
 namespace mnist_dp {
 namespace {
@@ -68,14 +68,14 @@ TEST_P(SparseInputShapes, ForwardAndWeightGradientMatchTheExactSums) {
   expect_close(y, y_ref, y_mag, "forward");
   expect_close(g, g_ref, g_mag, "weight gradient");
 
-  // The dense path computes the same products up to float rounding.
-  std::vector<float> y_blas(rows * units), g_blas(in * units);
-  gemm(Transpose::kNo, Transpose::kNo, 1.0f, {x.data(), rows, in}, {w.data(), in, units}, 0.0f,
-       {y_blas.data(), rows, units});
-  gemm(Transpose::kYes, Transpose::kNo, 1.0f, {x.data(), rows, in}, {dz.data(), rows, units}, 0.0f,
-       {g_blas.data(), in, units});
-  expect_close(y_blas, y_ref, y_mag, "BLAS forward");
-  expect_close(g_blas, g_ref, g_mag, "BLAS weight gradient");
+  // The dense products give the same sums up to float rounding.
+  std::vector<float> y_dense(rows * units), g_dense(in * units);
+  DenseProducts dense;
+  dense.forward({x.data(), rows, in}, {w.data(), in, units}, {y_dense.data(), rows, units});
+  dense.weight_gradient({x.data(), rows, in}, {dz.data(), rows, units}, false,
+                        {g_dense.data(), in, units});
+  expect_close(y_dense, y_ref, y_mag, "dense forward");
+  expect_close(g_dense, g_ref, g_mag, "dense weight gradient");
 }
 
 // Tiles of 128 columns and 16-float vectors: widths below, at and across them.

@@ -32,7 +32,7 @@ class Communicator {
   virtual ~Communicator() = default;
   virtual int rank() const = 0;
   virtual int size() const = 0;
-  // Ranks sharing this node (for choosing BLAS threads).
+  // Ranks sharing this node.
   int local_size() const {
     return static_cast<int>(layout().ranks_on(layout().node_of(rank())).size());
   }

@@ -43,7 +43,7 @@ struct TrainingConfig {
   // run, naming the ranks that did not arrive (0: wait forever).
   double collective_timeout_s = kDefaultCollectiveTimeoutSeconds;
   // Identical bytes (weights, optimizer state, epoch lines) at any rank
-  // count: fixed shards, a fixed reduction order, one BLAS thread per rank.
+  // count: fixed shards and a fixed reduction order.
   bool deterministic = false;
   // The first Dense layer skips zero inputs when the training images'
   // non-zero fraction is below this (0: never).

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "mnist_dp/nn/activation.hpp"
+#include "mnist_dp/nn/dense_products.hpp"
 #include "mnist_dp/nn/params.hpp"
 #include "mnist_dp/nn/sparse_input.hpp"
 
@@ -51,6 +52,7 @@ class DenseLayer final : public Layer {
   std::vector<float> bias_sum_;  // backward's per-batch bias gradient
   bool sparse_input_ = false;
   SparseInputProducts sparse_;
+  DenseProducts dense_;
 };
 
 }  // namespace mnist_dp

@@ -4,8 +4,9 @@
 // kShardRows rows (the last one may be shorter), and the shards into groups of
 // kGroupShards. Neither depends on the rank count. Rank r of p holds the
 // contiguous shards block_of(V, r, p). Each shard's forward pass and
-// gradients come from BLAS calls of the shard's own shape, so a shard's
-// gradient P_k has the same bits whichever rank computes it.
+// gradients come from products whose every element depends only on the
+// shard's own rows (nn/dense_products.hpp, nn/sparse_input.hpp), so a
+// shard's gradient P_k has the same bits whichever rank computes it.
 //
 // The canonical sum of the P_k: within a group, a left-to-right chain
 // ((P_a + P_a+1) + P_a+2) + ...; over the groups, a fixed binary tree whose
@@ -16,8 +17,8 @@
 // of a group whose first shard another rank holds. The owner of a parameter
 // slice evaluates the same expression over the pieces of all ranks. Float
 // addition is commutative, so every node has the same bits at every rank
-// count; chaining with BLAS beta = 1 gives the same bits as adding a
-// separately computed P_k (OpenBLAS 0.3.21; `Determinism.*` e2e tests).
+// count; accumulating a shard's weight gradient gives the same bits as adding
+// a separately computed P_k (the products' contract; `Determinism.*` e2e tests).
 #pragma once
 
 #include <algorithm>
