@@ -4,7 +4,7 @@
 # tests against the sanitized mnist_dp binary (any report fails the run; the
 # one expected report, HDF5 crashing on a corrupt Keras file, happens in the
 # child process that read_keras_model forks to contain it).
-# Leak checking is off: Open MPI and OpenBLAS keep allocations until exit.
+# Leak checking is off: Open MPI keeps allocations until exit.
 # Usage: launch/sanitize.sh [extra ctest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -187,8 +187,7 @@ plot for [p in "2 4 8"] for [t in "shm tcp"] "{out}/allreduce.csv" \\
              f"Machine: {cores} cores. **Every run with more than {cores} ranks is oversubscribed**: "
              f"ranks share cores, so those points measure time-slicing, not parallel speed-up.\n",
              f"Produced by `bash launch/scaling/run.sh` ({args.epochs} epochs per run, the median "
-             f"epoch after the first). Each rank runs cores/ranks-on-node OpenBLAS threads "
-             f"(2 at -np 1, 1 at -np 2, 1 when oversubscribed).\n",
+             "epoch after the first). Each rank computes on one core.\n",
              "## Measured\n",
              "| transport | mode | -np | global batch | s/epoch | images/s | efficiency |",
              "|---|---|---|---|---|---|---|"]

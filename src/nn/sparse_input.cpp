@@ -1,14 +1,24 @@
-// Sparse-input products. Both kernels gather the non-zero inputs into a list
-// of (index, value) entries and then, for a tile of up to 128 output columns
-// held in registers, run down that list with one fused multiply-add per
-// entry and vector: out[c] = sum_k x[k] w[k][c] in ascending k. The file is
-// compiled with -ffp-contract=fast so that those are FMAs; the tile width
-// never changes which terms an output element sums, or their order.
+// Sparse-input products. The file is compiled with -ffp-contract=fast so that
+// every `acc += a * b` is one FMA.
+//
+// Forward: the rows of one register tile of product_kernel.hpp (8 rows) share
+// the list of columns non-zero in any of them, and the kernel runs each row's
+// chain down that list, fetching the rows of w it names. A column that is zero
+// in one row but not in another adds an exact zero to that row's chain (x w is
+// +-0 and a chain that starts at +0 is never -0), so a row's bits equal those
+// of a chain over its own non-zeros alone, whatever rows share its tile.
+//
+// Weight gradient: x's non-zeros are listed per column as (row, value)
+// entries; for a tile of up to 128 output columns held in registers, the
+// kernel runs down a column's list with one FMA per entry and vector:
+// grad_w[k][c] = sum_r x[r][k] dz[r][c] in ascending r.
 #include "mnist_dp/nn/sparse_input.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+
+#include "product_kernel.hpp"
 
 namespace mnist_dp {
 namespace {
@@ -17,7 +27,6 @@ using Vec = float __attribute__((vector_size(64)));  // 16 floats
 constexpr std::size_t kLanes = 16;
 constexpr std::size_t kTileVecs = 8;  // a tile: 128 columns, 8 vector registers
 constexpr std::size_t kTileCols = kLanes * kTileVecs;
-constexpr std::size_t kRowBlock = 32;  // forward: rows listed at once
 
 inline Vec load(const float* p) {
   Vec v;
@@ -72,27 +81,28 @@ void SparseInputProducts::forward(ConstMatrixView x, ConstMatrixView w, MatrixVi
   if (w.rows != x.cols || out.rows != x.rows || out.cols != w.cols) {
     throw std::logic_error("SparseInputProducts::forward: shape mismatch");
   }
-  if (entries_.size() < kRowBlock * x.cols) entries_.resize(kRowBlock * x.cols);
-  if (starts_.size() < kRowBlock + 1) starts_.resize(kRowBlock + 1);
-  Entry* entries = entries_.data();
-  for (std::size_t r0 = 0; r0 < x.rows; r0 += kRowBlock) {
-    const std::size_t block = std::min(kRowBlock, x.rows - r0);
-    std::uint32_t n = 0;
-    for (std::size_t r = 0; r < block; ++r) {
-      starts_[r] = n;
+  if (columns_.size() < x.cols) columns_.resize(x.cols);
+  if (nonzero_.size() < x.cols) nonzero_.resize(x.cols);
+  if (packed_.size() < product_kernel::kRows * x.cols)
+    packed_.resize(product_kernel::kRows * x.cols);
+  for (std::size_t r0 = 0; r0 < x.rows; r0 += product_kernel::kRows) {
+    const std::size_t rows = std::min(product_kernel::kRows, x.rows - r0);
+    std::fill_n(nonzero_.begin(), x.cols, std::uint8_t{0});
+    for (std::size_t r = 0; r < rows; ++r) {
       const float* row = x.row(r0 + r);
-      for (std::size_t k = 0; k < x.cols; ++k) {
-        if (row[k] != 0.0f) entries[n++] = {static_cast<std::uint32_t>(k), row[k]};
-      }
+      for (std::size_t k = 0; k < x.cols; ++k) nonzero_[k] |= row[k] != 0.0f;
     }
-    starts_[block] = n;
-    for (std::size_t c0 = 0; c0 < w.cols; c0 += kTileCols) {
-      const std::size_t cols = std::min(kTileCols, w.cols - c0);
-      for (std::size_t r = 0; r < block; ++r) {
-        sum_tile(entries + starts_[r], entries + starts_[r + 1], w.data, w.cols, c0, cols, false,
-                 out.row(r0 + r));
-      }
+    std::uint32_t n = 0;
+    for (std::size_t k = 0; k < x.cols; ++k) {
+      if (nonzero_[k]) columns_[n++] = static_cast<std::uint32_t>(k);
     }
+    for (std::size_t r = 0; r < rows; ++r) {
+      const float* row = x.row(r0 + r);
+      for (std::uint32_t j = 0; j < n; ++j) packed_[r * n + j] = row[columns_[j]];
+    }
+    product_kernel::product(
+        {packed_.data(), n, 1, w.data, w.cols, out.row(r0), out.cols, columns_.data()}, rows,
+        w.cols, n, product_kernel::kBlockK, false);
   }
 }
 

@@ -31,8 +31,11 @@ class SparseInputProducts {
 
  private:
   // Workspace, grown on first use and then reused: a step allocates nothing.
-  std::vector<SparseEntry> entries_;
-  std::vector<std::uint32_t> starts_;
+  std::vector<SparseEntry> entries_;    // weight gradient: (row, value) per column
+  std::vector<std::uint32_t> starts_;   // weight gradient: each column's first entry
+  std::vector<std::uint32_t> columns_;  // forward: a tile's non-zero columns
+  std::vector<std::uint8_t> nonzero_;   // forward: whether a column is among them
+  std::vector<float> packed_;           // forward: the tile's rows at those columns
 };
 
 }  // namespace mnist_dp
