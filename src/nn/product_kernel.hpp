@@ -136,21 +136,30 @@ constexpr Strip kStrips[kVecs + 1][2] = {{nullptr, strip<0, true, Picked>},
 
 // out = left right over k in [0, depth), k blocked by `block` (chains run
 // through the output between blocks), or with `add`, out += the product.
+// The columns are cut into as few strips of at most kVecs vectors as will
+// hold them, as even as possible (64 columns: 2 + 2 vectors, not 3 + 1, which
+// would leave one strip with 8 accumulators, too few to hide FMA latency:
+// the input gradient at 64 x 512 x 512 takes ~205 us instead of ~226 us).
 inline void product(const Operands& o, std::size_t rows, std::size_t cols, std::size_t depth,
                     std::size_t block, bool add) {
-  for (std::size_t j0 = 0; j0 < cols; j0 += kVecs * kLanes) {
-    const std::size_t width = std::min(kVecs * kLanes, cols - j0);
+  const std::size_t vectors = (cols + kLanes - 1) / kLanes;
+  const std::size_t strips = (vectors + kVecs - 1) / kVecs;
+  std::size_t j0 = 0;
+  for (std::size_t s = 0; s < strips; ++s) {
+    const std::size_t strip_vectors = vectors / strips + (s < vectors % strips ? 1 : 0);
+    const std::size_t width = std::min(strip_vectors * kLanes, cols - j0);
     const std::size_t part = width % kLanes;
     const Strip run = o.b_rows ? kStrips<true>[width / kLanes][part ? 1 : 0]
                                : kStrips<false>[width / kLanes][part ? 1 : 0];
     if (add) {
       run(o, rows, j0, part, 0, depth, Start::kZero, Finish::kAdd);
-      continue;
+    } else {
+      run(o, rows, j0, part, 0, std::min(depth, block), Start::kZero, Finish::kStore);
+      for (std::size_t k0 = block; k0 < depth; k0 += block) {
+        run(o, rows, j0, part, k0, std::min(depth, k0 + block), Start::kOutput, Finish::kStore);
+      }
     }
-    run(o, rows, j0, part, 0, std::min(depth, block), Start::kZero, Finish::kStore);
-    for (std::size_t k0 = block; k0 < depth; k0 += block) {
-      run(o, rows, j0, part, k0, std::min(depth, k0 + block), Start::kOutput, Finish::kStore);
-    }
+    j0 += width;
   }
 }
 
