@@ -1,9 +1,8 @@
 // The deterministic mode's promise, on real MNIST through mpirun: the same
 // config and seed give byte-identical weights, optimizer state and epoch
 // lines at -np 1, 2, 3, 4 and 8; a checkpoint resumed at another rank count
-// ends byte-identical to the uninterrupted run; OPENBLAS_NUM_THREADS changes
-// nothing. Each comparison is shown able to fail: without the mode, -np 1
-// and -np 2 end with different bytes.
+// ends byte-identical to the uninterrupted run. Each comparison is shown
+// able to fail: without the mode, -np 1 and -np 2 end with different bytes.
 #include <gtest/gtest.h>
 
 #include <cstring>
