@@ -50,8 +50,8 @@ void DenseProducts::forward(ConstMatrixView x, ConstMatrixView w, MatrixView out
   if (w.rows != x.cols || out.rows != x.rows || out.cols != w.cols) {
     throw std::logic_error("DenseProducts::forward: shape mismatch");
   }
-  product({x.data, x.cols, 1, w.data, w.cols, out.data, out.cols, nullptr}, x.rows, w.cols, x.cols,
-          kBlockK, false);
+  product({x.data, x.cols, 1, w.data, w.cols, out.data, out.cols}, x.rows, w.cols, x.cols, kBlockK,
+          false);
 }
 
 void DenseProducts::weight_gradient(ConstMatrixView x, ConstMatrixView dz, bool accumulate,

@@ -14,7 +14,9 @@
 // right one, never on the tiling or the rows computed with it.
 #pragma once
 
+#ifdef __AVX512F__
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cstdint>

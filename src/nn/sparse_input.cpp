@@ -15,7 +15,6 @@
 #include "mnist_dp/nn/sparse_input.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <stdexcept>
 
 #include "product_kernel.hpp"
@@ -23,17 +22,12 @@
 namespace mnist_dp {
 namespace {
 
-using Vec = float __attribute__((vector_size(64)));  // 16 floats
-constexpr std::size_t kLanes = 16;
+using product_kernel::kLanes;
+using product_kernel::load;
+using product_kernel::store;
+using product_kernel::Vec;
 constexpr std::size_t kTileVecs = 8;  // a tile: 128 columns, 8 vector registers
 constexpr std::size_t kTileCols = kLanes * kTileVecs;
-
-inline Vec load(const float* p) {
-  Vec v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
 
 using Entry = SparseEntry;
 
