@@ -116,12 +116,15 @@ std::vector<std::pair<std::string, std::string>> example_files(const Dataset& te
 class BatchProgress {
  public:
   BatchProgress(Verbosity verbosity, std::size_t images)
-      : verbosity_(verbosity), batches_((images + kBatch - 1) / kBatch), bar_(stdout) {}
+      : verbosity_(verbosity),
+        images_(images),
+        batches_((images + kBatch - 1) / kBatch),
+        bar_(stdout) {}
 
-  // After image `index` (0-based) of `images`.
-  void image_done(std::size_t index, std::size_t images) {
+  // After image `index` (0-based).
+  void image_done(std::size_t index) {
     if (verbosity_ != Verbosity::kProgressBar) return;
-    if ((index + 1) % kBatch != 0 && index + 1 != images) return;
+    if ((index + 1) % kBatch != 0 && index + 1 != images_) return;
     const std::size_t done = (index + kBatch) / kBatch;
     bar_.draw(done, batches_, timing(done), done == batches_);
   }
@@ -142,6 +145,7 @@ class BatchProgress {
   }
 
   Verbosity verbosity_;
+  std::size_t images_;
   std::size_t batches_;
   BarLine bar_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
@@ -209,7 +213,7 @@ int run_evaluate_command(int argc, char** argv) {
                         ++confusion[label][predicted];
                         auto& bucket = predicted == label ? right : wrong;
                         if (bucket.size() < kExamplesPerKind) bucket.push_back({index, predicted});
-                        progress.image_done(index, test.count);
+                        progress.image_done(index);
                       });
     progress.finish();
     std::printf("Model: %s\nTest set: %s, %zu images\n", model_path.c_str(),
