@@ -8,24 +8,26 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <ostream>
 #include <vector>
 
-#include "mnist_dp/core/rng.hpp"
+#include "product_test_support.hpp"
 
 namespace mnist_dp {
 namespace {
 
-std::vector<float> random_matrix(std::size_t n, std::uint64_t stream) {
-  std::vector<float> v(n);
-  for (std::size_t i = 0; i < n; ++i) v[i] = 2.0f * uniform01(hash_key(11, stream, i)) - 1.0f;
-  return v;
+// Every element (i, j) of `got` (rows x cols) equals, bit for bit, the FMA
+// chain over k in [0, depth) of left(i, k) * right(k, j) starting from zero.
+template <typename Left, typename Right>
+void expect_fma_chains(const char* what, const std::vector<float>& got, std::size_t rows,
+                       std::size_t cols, std::size_t depth, Left left, Right right) {
+  for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t j = 0; j < cols; ++j) {
+      float chain = 0.0f;
+      for (std::size_t k = 0; k < depth; ++k) chain = std::fma(left(i, k), right(k, j), chain);
+      ASSERT_EQ(got[i * cols + j], chain) << what << " element " << i << ", " << j;
+    }
+  }
 }
-
-struct Shape {
-  std::size_t rows, in, units;
-};
-void PrintTo(const Shape& s, std::ostream* os) { *os << s.rows << "x" << s.in << "x" << s.units; }
 
 class DenseProductShapes : public ::testing::TestWithParam<Shape> {};
 
@@ -40,29 +42,16 @@ TEST_P(DenseProductShapes, EachElementIsOneFmaChainInAscendingOrder) {
   products.weight_gradient({x.data(), rows, in}, {dz.data(), rows, units}, false,
                            {g.data(), in, units});
   products.input_gradient({dz.data(), rows, units}, {w.data(), in, units}, {dx.data(), rows, in});
-  for (std::size_t r = 0; r < rows; ++r) {
-    for (std::size_t c = 0; c < units; ++c) {
-      float chain = 0.0f;
-      for (std::size_t k = 0; k < in; ++k) chain = std::fma(x[r * in + k], w[k * units + c], chain);
-      ASSERT_EQ(y[r * units + c], chain) << "forward row " << r << " column " << c;
-    }
-  }
-  for (std::size_t k = 0; k < in; ++k) {
-    for (std::size_t c = 0; c < units; ++c) {
-      float chain = 0.0f;
-      for (std::size_t r = 0; r < rows; ++r)
-        chain = std::fma(x[r * in + k], dz[r * units + c], chain);
-      ASSERT_EQ(g[k * units + c], chain) << "weight gradient " << k << ", " << c;
-    }
-  }
-  for (std::size_t r = 0; r < rows; ++r) {
-    for (std::size_t k = 0; k < in; ++k) {
-      float chain = 0.0f;
-      for (std::size_t c = 0; c < units; ++c)
-        chain = std::fma(dz[r * units + c], w[k * units + c], chain);
-      ASSERT_EQ(dx[r * in + k], chain) << "input gradient row " << r << " column " << k;
-    }
-  }
+  const auto x_at = [&](std::size_t r, std::size_t k) { return x[r * in + k]; };
+  const auto w_at = [&](std::size_t k, std::size_t c) { return w[k * units + c]; };
+  const auto dz_at = [&](std::size_t r, std::size_t c) { return dz[r * units + c]; };
+  ASSERT_NO_FATAL_FAILURE(expect_fma_chains("forward", y, rows, units, in, x_at, w_at));
+  ASSERT_NO_FATAL_FAILURE(expect_fma_chains(
+      "weight gradient", g, in, units, rows,
+      [&](std::size_t k, std::size_t r) { return x_at(r, k); }, dz_at));
+  ASSERT_NO_FATAL_FAILURE(
+      expect_fma_chains("input gradient", dx, rows, in, units, dz_at,
+                        [&](std::size_t c, std::size_t k) { return w_at(k, c); }));
 }
 
 // Tiles of 8 rows and 48 columns (3 vectors of 16), k in blocks of 256:
@@ -73,11 +62,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, DenseProductShapes,
                                            Shape{64, 512, 10}, Shape{13, 257, 80},
                                            Shape{9, 256, 16}, Shape{17, 65, 50}, Shape{16, 70, 7},
                                            Shape{3, 0, 32}),
-                         [](const auto& test) {
-                           return std::to_string(test.param.rows) + "x" +
-                                  std::to_string(test.param.in) + "x" +
-                                  std::to_string(test.param.units);
-                         });
+                         [](const auto& test) { return shape_name(test.param); });
 
 TEST(DenseProducts, AccumulatingEqualsAddingTheGradientComputedApart) {
   constexpr std::size_t kRows = 16, kIn = 60, kUnits = 205;

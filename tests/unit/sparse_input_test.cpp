@@ -7,24 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <ostream>
 #include <vector>
 
-#include "mnist_dp/core/rng.hpp"
 #include "mnist_dp/nn/dense_products.hpp"
+#include "product_test_support.hpp"
 
 namespace mnist_dp {
 namespace {
-
-// Values in (-1, 1); with `density` < 1 the rest are exact zeros.
-std::vector<float> random_matrix(std::size_t n, std::uint64_t stream, double density = 1.0) {
-  std::vector<float> v(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const bool zero = uniform01(hash_key(9, stream, 2 * i)) >= density;
-    v[i] = zero ? 0.0f : 2.0f * uniform01(hash_key(9, stream, 2 * i + 1)) - 1.0f;
-  }
-  return v;
-}
 
 // |a - b| within the float rounding of a sum of `terms` products bounded by `magnitude`.
 void expect_close(const std::vector<float>& got, const std::vector<double>& want,
@@ -33,11 +22,6 @@ void expect_close(const std::vector<float>& got, const std::vector<double>& want
     ASSERT_NEAR(got[i], want[i], 1e-6 * (1.0 + magnitude[i])) << what << " element " << i;
   }
 }
-
-struct Shape {
-  std::size_t rows, in, units;
-};
-void PrintTo(const Shape& s, std::ostream* os) { *os << s.rows << "x" << s.in << "x" << s.units; }
 
 class SparseInputShapes : public ::testing::TestWithParam<Shape> {};
 
@@ -82,11 +66,7 @@ TEST_P(SparseInputShapes, ForwardAndWeightGradientMatchTheExactSums) {
 INSTANTIATE_TEST_SUITE_P(Shapes, SparseInputShapes,
                          ::testing::Values(Shape{1, 784, 512}, Shape{16, 37, 5}, Shape{33, 50, 16},
                                            Shape{70, 64, 130}, Shape{40, 20, 300}),
-                         [](const auto& test) {
-                           return std::to_string(test.param.rows) + "x" +
-                                  std::to_string(test.param.in) + "x" +
-                                  std::to_string(test.param.units);
-                         });
+                         [](const auto& test) { return shape_name(test.param); });
 
 TEST(SparseInput, AccumulatingEqualsAddingTheGradientComputedApart) {
   constexpr std::size_t kRows = 16, kIn = 60, kUnits = 200;
