@@ -40,6 +40,12 @@ inline Vec load(const float* p) {
   return v;
 }
 inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+// x in every lane.
+#ifdef __AVX512F__
+inline Vec broadcast(float x) { return _mm512_set1_ps(x); }
+#else
+inline Vec broadcast(float x) { return Vec{} + x; }
+#endif
 
 // The first `lanes` floats at p, the other lanes zero; and the store of them.
 #ifdef __AVX512F__

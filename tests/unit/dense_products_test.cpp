@@ -15,20 +15,6 @@
 namespace mnist_dp {
 namespace {
 
-// Every element (i, j) of `got` (rows x cols) equals, bit for bit, the FMA
-// chain over k in [0, depth) of left(i, k) * right(k, j) starting from zero.
-template <typename Left, typename Right>
-void expect_fma_chains(const char* what, const std::vector<float>& got, std::size_t rows,
-                       std::size_t cols, std::size_t depth, Left left, Right right) {
-  for (std::size_t i = 0; i < rows; ++i) {
-    for (std::size_t j = 0; j < cols; ++j) {
-      float chain = 0.0f;
-      for (std::size_t k = 0; k < depth; ++k) chain = std::fma(left(i, k), right(k, j), chain);
-      ASSERT_EQ(got[i * cols + j], chain) << what << " element " << i << ", " << j;
-    }
-  }
-}
-
 class DenseProductShapes : public ::testing::TestWithParam<Shape> {};
 
 TEST_P(DenseProductShapes, EachElementIsOneFmaChainInAscendingOrder) {

@@ -1,7 +1,11 @@
 // What the product tests (dense_products_test, sparse_input_test) share:
-// reproducible random operands and the shape a case runs at.
+// reproducible random operands, the shape a case runs at, and the check
+// that every output element is one FMA chain in ascending order.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <ostream>
@@ -33,6 +37,20 @@ inline void PrintTo(const Shape& s, std::ostream* os) {
 // The test-name suffix of a parameterised case: "64x512x10".
 inline std::string shape_name(const Shape& s) {
   return std::to_string(s.rows) + "x" + std::to_string(s.in) + "x" + std::to_string(s.units);
+}
+
+// Every element (i, j) of `got` (rows x cols) equals, bit for bit, the FMA
+// chain over k in [0, depth) of left(i, k) * right(k, j) starting from zero.
+template <typename Left, typename Right>
+void expect_fma_chains(const char* what, const std::vector<float>& got, std::size_t rows,
+                       std::size_t cols, std::size_t depth, Left left, Right right) {
+  for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t j = 0; j < cols; ++j) {
+      float chain = 0.0f;
+      for (std::size_t k = 0; k < depth; ++k) chain = std::fma(left(i, k), right(k, j), chain);
+      ASSERT_EQ(got[i * cols + j], chain) << what << " element " << i << ", " << j;
+    }
+  }
 }
 
 }  // namespace mnist_dp

@@ -1,4 +1,5 @@
-// The sparse-input kernels against a double-precision reference, the dense
+// The sparse-input kernels against a double-precision reference, their
+// definition (one FMA chain per element in ascending order), the dense
 // products, and their own documented properties: accumulating equals
 // adding a separately computed gradient, and a row's output does not depend
 // on the other rows of the batch.
@@ -51,6 +52,16 @@ TEST_P(SparseInputShapes, ForwardAndWeightGradientMatchTheExactSums) {
                          {g.data(), in, units});
   expect_close(y, y_ref, y_mag, "forward");
   expect_close(g, g_ref, g_mag, "weight gradient");
+  // Bit for bit, one FMA chain in ascending order (a zero term adds an exact
+  // zero, so the chain over every index equals the chain over the non-zeros).
+  const auto x_at = [&](std::size_t r, std::size_t k) { return x[r * in + k]; };
+  ASSERT_NO_FATAL_FAILURE(
+      expect_fma_chains("forward", y, rows, units, in, x_at,
+                        [&](std::size_t k, std::size_t c) { return w[k * units + c]; }));
+  ASSERT_NO_FATAL_FAILURE(expect_fma_chains(
+      "weight gradient", g, in, units, rows,
+      [&](std::size_t k, std::size_t r) { return x_at(r, k); },
+      [&](std::size_t r, std::size_t c) { return dz[r * units + c]; }));
 
   // The dense products give the same sums up to float rounding.
   std::vector<float> y_dense(rows * units), g_dense(in * units);

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "mnist_dp/core/aligned_buffer.hpp"
 #include "mnist_dp/nn/activation.hpp"
 #include "mnist_dp/nn/dense_products.hpp"
 #include "mnist_dp/nn/params.hpp"
@@ -49,7 +50,7 @@ class DenseLayer final : public Layer {
   ParameterBuffer& params_;
   std::size_t kernel_;
   std::size_t bias_;
-  std::vector<float> bias_sum_;  // backward's per-batch bias gradient
+  AlignedFloats bias_sum_;  // backward's per-batch bias gradient
   bool sparse_input_ = false;
   SparseInputProducts sparse_;
   DenseProducts dense_;

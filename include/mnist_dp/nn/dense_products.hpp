@@ -9,6 +9,7 @@
 
 #include <vector>
 
+#include "mnist_dp/core/aligned_buffer.hpp"
 #include "mnist_dp/core/tensor.hpp"
 
 namespace mnist_dp {
@@ -33,7 +34,7 @@ class DenseProducts {
  private:
   // Workspace of input_gradient, grown on first use and then reused: a step
   // allocates nothing.
-  std::vector<float> dz_t_, grad_in_t_;
+  AlignedFloats dz_t_, grad_in_t_;
 };
 
 }  // namespace mnist_dp

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "mnist_dp/core/aligned_buffer.hpp"
 #include "mnist_dp/nn/layer.hpp"
 
 namespace mnist_dp {
@@ -27,7 +28,7 @@ class DropoutLayer final : public Layer {
   float rate_;
   std::size_t width_;
   std::uint64_t layer_index_;
-  std::vector<float> mask_;  // 0 or 1/(1-rate) per element of the last training batch
+  AlignedFloats mask_;  // 0 or 1/(1-rate) per element of the last training batch
   bool mask_active_ = false;
 };
 

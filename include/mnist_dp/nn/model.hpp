@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "mnist_dp/core/aligned_buffer.hpp"
 #include "mnist_dp/nn/layer.hpp"
 #include "mnist_dp/nn/model_spec.hpp"
 #include "mnist_dp/nn/params.hpp"
@@ -45,9 +46,9 @@ class Model {
   std::size_t max_batch_;
   ParameterBuffer params_;
   std::vector<std::unique_ptr<Layer>> layers_;
-  std::vector<std::vector<float>> outputs_;  // outputs_[i]: output of layer i
-  std::vector<float> grad_a_, grad_b_;       // ping-pong buffers for dL/d(activation)
-  std::vector<float> grad_logits_;
+  std::vector<AlignedFloats> outputs_;  // outputs_[i]: output of layer i
+  AlignedFloats grad_a_, grad_b_;       // ping-pong buffers for dL/d(activation)
+  AlignedFloats grad_logits_;
 };
 
 }  // namespace mnist_dp

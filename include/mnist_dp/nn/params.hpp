@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "mnist_dp/core/aligned_buffer.hpp"
 #include "mnist_dp/core/tensor.hpp"
 
 namespace mnist_dp {
@@ -63,8 +64,8 @@ class ParameterBuffer {
  private:
   std::vector<ParamTensor> tensors_;
   std::size_t total_ = 0;
-  std::vector<float> own_values_;
-  std::vector<float> own_grads_;
+  AlignedFloats own_values_;
+  AlignedFloats own_grads_;
   std::span<float> values_;       // own_values_ unless placed elsewhere
   std::span<float> grads_;        // own_grads_ unless placed elsewhere
   float* grad_target_ = nullptr;  // grads_ unless set_grad_target

@@ -9,13 +9,15 @@
 #include <cstdint>
 #include <vector>
 
+#include "mnist_dp/core/aligned_buffer.hpp"
 #include "mnist_dp/core/tensor.hpp"
 
 namespace mnist_dp {
 
-// One non-zero of x: its column (forward) or row (weight gradient), and value.
+// One non-zero of x in the weight gradient's column lists: where its row's
+// part of dz starts in the packed tile of dz, and its value.
 struct SparseEntry {
-  std::uint32_t index;
+  std::uint32_t offset;
   float value;
 };
 
@@ -31,11 +33,12 @@ class SparseInputProducts {
 
  private:
   // Workspace, grown on first use and then reused: a step allocates nothing.
-  std::vector<SparseEntry> entries_;    // weight gradient: (row, value) per column
+  std::vector<SparseEntry> entries_;    // weight gradient: the entries of each column
   std::vector<std::uint32_t> starts_;   // weight gradient: each column's first entry
+  AlignedFloats dz_tile_;               // weight gradient: one tile's columns of dz, packed
   std::vector<std::uint32_t> columns_;  // forward: a tile's non-zero columns
   std::vector<std::uint8_t> nonzero_;   // forward: whether a column is among them
-  std::vector<float> packed_;           // forward: the tile's rows at those columns
+  AlignedFloats packed_;                // forward: the tile's rows at those columns
 };
 
 }  // namespace mnist_dp

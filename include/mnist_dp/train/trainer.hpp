@@ -13,6 +13,7 @@
 
 #include "mnist_dp/comm/communicator.hpp"
 #include "mnist_dp/config/config.hpp"
+#include "mnist_dp/core/aligned_buffer.hpp"
 #include "mnist_dp/core/profile.hpp"
 #include "mnist_dp/data/dataset.hpp"
 #include "mnist_dp/data/sampler.hpp"
@@ -134,7 +135,7 @@ class Trainer {
   double input_density_;
   TrainingProgress progress_;
   PhaseTimers timers_;
-  std::vector<float> batch_x_;
+  AlignedFloats batch_x_;
   std::vector<std::uint8_t> batch_labels_;
 };
 
