@@ -32,6 +32,7 @@ using product_kernel::store_part;
 using product_kernel::Vec;
 constexpr std::size_t kTileVecs = 8;  // a tile: 128 columns, 8 vector registers
 constexpr std::size_t kTileCols = kLanes * kTileVecs;
+constexpr std::size_t kPanelCols = 128;  // forward: output columns per pass over the tiles
 
 using Entry = SparseEntry;
 
@@ -74,28 +75,44 @@ void SparseInputProducts::forward(ConstMatrixView x, ConstMatrixView w, MatrixVi
   if (w.rows != x.cols || out.rows != x.rows || out.cols != w.cols) {
     throw std::logic_error("SparseInputProducts::forward: shape mismatch");
   }
-  if (columns_.size() < x.cols) columns_.resize(x.cols);
-  if (nonzero_.size() < x.cols) nonzero_.resize(x.cols);
-  if (packed_.size() < product_kernel::kRows * x.cols)
-    packed_.resize(product_kernel::kRows * x.cols);
-  for (std::size_t r0 = 0; r0 < x.rows; r0 += product_kernel::kRows) {
-    const std::size_t rows = std::min(product_kernel::kRows, x.rows - r0);
+  constexpr std::size_t kTileRows = product_kernel::kRows;
+  const std::size_t tiles = (x.rows + kTileRows - 1) / kTileRows;
+  // Per register tile of rows: its list of columns (at tile * x.cols), their
+  // count, and its rows' values at them (at tile * kTileRows * x.cols).
+  columns_.resize(std::max(columns_.size(), tiles * x.cols));
+  column_counts_.resize(std::max(column_counts_.size(), tiles));
+  packed_.resize(std::max(packed_.size(), tiles * kTileRows * x.cols));
+  nonzero_.resize(std::max(nonzero_.size(), x.cols));
+  for (std::size_t t = 0; t < tiles; ++t) {
+    const std::size_t r0 = t * kTileRows, rows = std::min(kTileRows, x.rows - r0);
     std::fill_n(nonzero_.begin(), x.cols, std::uint8_t{0});
     for (std::size_t r = 0; r < rows; ++r) {
       const float* row = x.row(r0 + r);
       for (std::size_t k = 0; k < x.cols; ++k) nonzero_[k] |= row[k] != 0.0f;
     }
+    std::uint32_t* columns = columns_.data() + t * x.cols;
     std::uint32_t n = 0;
     for (std::size_t k = 0; k < x.cols; ++k) {
-      if (nonzero_[k]) columns_[n++] = static_cast<std::uint32_t>(k);
+      if (nonzero_[k]) columns[n++] = static_cast<std::uint32_t>(k);
     }
+    column_counts_[t] = n;
+    float* packed = packed_.data() + t * kTileRows * x.cols;
     for (std::size_t r = 0; r < rows; ++r) {
       const float* row = x.row(r0 + r);
-      for (std::uint32_t j = 0; j < n; ++j) packed_[r * n + j] = row[columns_[j]];
+      for (std::uint32_t j = 0; j < n; ++j) packed[r * n + j] = row[columns[j]];
     }
-    product_kernel::product(
-        {packed_.data(), n, 1, w.data, w.cols, out.row(r0), out.cols, columns_.data()}, rows,
-        w.cols, n, product_kernel::kBlockK, false);
+  }
+  // Panels of output columns outside, tiles inside: a panel's rows of w
+  // (784 x 128 floats, 400 KB) stay in the L2 cache for every tile.
+  for (std::size_t c0 = 0; c0 < w.cols; c0 += kPanelCols) {
+    const std::size_t cols = std::min(kPanelCols, w.cols - c0);
+    for (std::size_t t = 0; t < tiles; ++t) {
+      const std::size_t r0 = t * kTileRows, n = column_counts_[t];
+      product_kernel::product({packed_.data() + t * kTileRows * x.cols, n, 1, w.data + c0, w.cols,
+                               out.row(r0) + c0, out.cols, columns_.data() + t * x.cols},
+                              std::min(kTileRows, x.rows - r0), cols, n, product_kernel::kBlockK,
+                              false);
+    }
   }
 }
 

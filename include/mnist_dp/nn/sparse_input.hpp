@@ -33,12 +33,13 @@ class SparseInputProducts {
 
  private:
   // Workspace, grown on first use and then reused: a step allocates nothing.
-  std::vector<SparseEntry> entries_;    // weight gradient: the entries of each column
-  std::vector<std::uint32_t> starts_;   // weight gradient: each column's first entry
-  AlignedFloats dz_tile_;               // weight gradient: one tile's columns of dz, packed
-  std::vector<std::uint32_t> columns_;  // forward: a tile's non-zero columns
-  std::vector<std::uint8_t> nonzero_;   // forward: whether a column is among them
-  AlignedFloats packed_;                // forward: the tile's rows at those columns
+  std::vector<SparseEntry> entries_;          // weight gradient: the entries of each column
+  std::vector<std::uint32_t> starts_;         // weight gradient: each column's first entry
+  AlignedFloats dz_tile_;                     // weight gradient: one tile's columns of dz, packed
+  std::vector<std::uint32_t> columns_;        // forward: each tile's non-zero columns
+  std::vector<std::uint32_t> column_counts_;  // forward: how many each tile has
+  std::vector<std::uint8_t> nonzero_;         // forward: whether a column is among them
+  AlignedFloats packed_;                      // forward: each tile's rows at its columns
 };
 
 }  // namespace mnist_dp
