@@ -12,9 +12,9 @@ Optimizer::Optimizer(std::string name, std::size_t size, std::vector<std::string
   for (std::size_t i = 0; i < slot_names_.size(); ++i) slots_.emplace_back(size, 0.0f);
 }
 
-void Optimizer::step(std::span<float> params, std::span<const float> grads, double learning_rate) {
+void Optimizer::start_step(double learning_rate) {
   ++iterations_;
-  update(params, grads, learning_rate);
+  prepare(learning_rate);
 }
 
 namespace {
@@ -25,18 +25,14 @@ class Adam final : public Optimizer {
  public:
   Adam(const OptimizerSettings& c, std::size_t size) : Optimizer("adam", size, {"m", "v"}), c_(c) {}
 
- protected:
-  void update(std::span<float> params, std::span<const float> grads,
-              double learning_rate) override {
-    const double t = static_cast<double>(iterations());
-    const auto lr_t = static_cast<float>(learning_rate * std::sqrt(1.0 - std::pow(c_.beta_2, t)) /
-                                         (1.0 - std::pow(c_.beta_1, t)));
+  void update(std::span<float> params, std::span<const float> grads, std::size_t first) override {
+    const float lr_t = lr_t_;
     const auto b1 = static_cast<float>(c_.beta_1), b2 = static_cast<float>(c_.beta_2);
     const auto eps = static_cast<float>(c_.epsilon);
     float* __restrict p = params.data();
     const float* __restrict g = grads.data();
-    float* __restrict m = slot(0).data();
-    float* __restrict v = slot(1).data();
+    float* __restrict m = slot(0).data() + first;
+    float* __restrict v = slot(1).data() + first;
     const std::size_t n = params.size();
     for (std::size_t i = 0; i < n; ++i) {
       m[i] = b1 * m[i] + (1.0f - b1) * g[i];
@@ -45,8 +41,16 @@ class Adam final : public Optimizer {
     }
   }
 
+ protected:
+  void prepare(double learning_rate) override {
+    const double t = static_cast<double>(iterations());
+    lr_t_ = static_cast<float>(learning_rate * std::sqrt(1.0 - std::pow(c_.beta_2, t)) /
+                               (1.0 - std::pow(c_.beta_1, t)));
+  }
+
  private:
   OptimizerSettings c_;
+  float lr_t_ = 0;  // this step's learning rate with the bias corrections
 };
 
 // velocity = momentum * velocity - lr * g; p += velocity
@@ -55,14 +59,12 @@ class Sgd final : public Optimizer {
  public:
   Sgd(const OptimizerSettings& c, std::size_t size) : Optimizer("sgd", size, {"velocity"}), c_(c) {}
 
- protected:
-  void update(std::span<float> params, std::span<const float> grads,
-              double learning_rate) override {
-    const auto lr = static_cast<float>(learning_rate);
+  void update(std::span<float> params, std::span<const float> grads, std::size_t first) override {
+    const float lr = lr_;
     const auto mu = static_cast<float>(c_.momentum);
     float* __restrict p = params.data();
     const float* __restrict g = grads.data();
-    float* __restrict vel = slot(0).data();
+    float* __restrict vel = slot(0).data() + first;
     const std::size_t n = params.size();
     for (std::size_t i = 0; i < n; ++i) {
       vel[i] = mu * vel[i] - lr * g[i];
@@ -70,8 +72,12 @@ class Sgd final : public Optimizer {
     }
   }
 
+ protected:
+  void prepare(double learning_rate) override { lr_ = static_cast<float>(learning_rate); }
+
  private:
   OptimizerSettings c_;
+  float lr_ = 0;
 };
 
 // v = rho v + (1-rho) g^2; p -= lr g / (sqrt(v) + eps).
@@ -80,15 +86,13 @@ class RmsProp final : public Optimizer {
   RmsProp(const OptimizerSettings& c, std::size_t size)
       : Optimizer("rmsprop", size, {"rms"}), c_(c) {}
 
- protected:
-  void update(std::span<float> params, std::span<const float> grads,
-              double learning_rate) override {
-    const auto lr = static_cast<float>(learning_rate);
+  void update(std::span<float> params, std::span<const float> grads, std::size_t first) override {
+    const float lr = lr_;
     const auto rho = static_cast<float>(c_.rho);
     const auto eps = static_cast<float>(c_.epsilon);
     float* __restrict p = params.data();
     const float* __restrict g = grads.data();
-    float* __restrict v = slot(0).data();
+    float* __restrict v = slot(0).data() + first;
     const std::size_t n = params.size();
     for (std::size_t i = 0; i < n; ++i) {
       v[i] = rho * v[i] + (1.0f - rho) * g[i] * g[i];
@@ -96,8 +100,12 @@ class RmsProp final : public Optimizer {
     }
   }
 
+ protected:
+  void prepare(double learning_rate) override { lr_ = static_cast<float>(learning_rate); }
+
  private:
   OptimizerSettings c_;
+  float lr_ = 0;
 };
 
 }  // namespace

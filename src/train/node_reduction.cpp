@@ -63,17 +63,20 @@ NodeReduction::NodeReduction(Communicator& comm, SharedMemory& shared, std::size
   }
 }
 
-void NodeReduction::reduce(std::span<float> block) {
+void NodeReduction::exchange_partials() {
   std::size_t at = 0;
   for (const Block& b : served()) {
     sum_slots(shared_, node_ranks_, b, std::span<float>(partials_out_).subspan(at, b.size()));
     at += b.size();
   }
-  sum_slots(shared_, node_ranks_, own_, block);
   comm_.exchange(reduce_sends_, reduce_receives_, "node_reduce");
-  for (std::size_t from = 0; from < partials_in_.size(); from += block.size()) {
-    const float* __restrict in = partials_in_.data() + from;
-    for (std::size_t i = 0; i < block.size(); ++i) block[i] += in[i];
+}
+
+void NodeReduction::sum_block(std::size_t first, std::span<float> out) {
+  sum_slots(shared_, node_ranks_, {own_.begin + first, own_.begin + first + out.size()}, out);
+  for (std::size_t from = 0; from < partials_in_.size(); from += own_.size()) {
+    const float* __restrict in = partials_in_.data() + from + first;
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] += in[i];
   }
 }
 

@@ -47,6 +47,9 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
       block_(block_of(model_.params().size(), comm.rank(), comm.size())),
       block_grads_(block_.size()),
       optimizer_(make_optimizer(config.optimizer, block_.size())),
+      block_update_(block_,
+                    config.training.shared_memory &&
+                        comm.layout().ranks_on(comm.layout().node_of(comm.rank())).size() > 1),
       schedule_(config.optimizer.schedule, config.optimizer.learning_rate,
                 {config.optimizer.base_batch_size, config.training.batch_size},
                 sampler_.steps_per_epoch(), config.training.epochs),
@@ -175,20 +178,20 @@ Trainer::StepSums Trainer::train_step(std::size_t step_in_epoch, const TrainerHo
   // The same on every rank: it depends only on the parameters, read here
   // before any rank updates its block.
   const double l2 = has_l2_ ? l2_penalty(model_.params()) : 0.0;
-  StepSums sums = sharded_ ? sharded_gradient(batch, x, stop) : plain_gradient(batch, x, stop);
-  if (has_l2_) {
-    sums[kLossSum] += l2 * static_cast<double>(batch.global_count);
-    add_l2_gradient(model_.params(), block_grads_, block_.begin);
-  }
+  StepSums sums = sharded_ ? sharded_gradient(batch, x) : plain_gradient(batch, x);
+  const bool finite = update_block();
+  timers_.mark(Phase::kOptimizer);
+  agree(sums, stop, finite);
+  timers_.mark(Phase::kAllreduce);
+  // A diverged step has updated the parameters, but no rank goes on from
+  // them: every rank stops here, before they are shared or checkpointed.
+  if (has_l2_) sums[kLossSum] += l2 * static_cast<double>(batch.global_count);
   if (!std::isfinite(sums[kLossSum])) {
     diverge("non-finite loss at " + step_name(step_in_epoch + 1), hooks);
   }
   if (sums[kNonFiniteGradientBlocks] > 0) {
     diverge("non-finite gradient at " + step_name(step_in_epoch + 1), hooks);
   }
-  optimizer_->step(model_.params().values().subspan(block_.begin, block_.size()), block_grads_,
-                   schedule_.at(progress_.global_step));
-  timers_.mark(Phase::kOptimizer);
   if (shared_) {
     node_reduction_->share_block();
     shared_->fence();  // every block updated before any rank reads the parameters
@@ -205,7 +208,7 @@ Trainer::StepSums Trainer::train_step(std::size_t step_in_epoch, const TrainerHo
   return sums;
 }
 
-Trainer::StepSums Trainer::plain_gradient(const LocalBatch& batch, MatrixView x, bool stop) {
+Trainer::StepSums Trainer::plain_gradient(const LocalBatch& batch, MatrixView x) {
   const StepContext ctx{true, config_.training.seed, progress_.global_step, batch.first_position};
   const ConstMatrixView logits = model_.forward(ctx, x);
   const MatrixView grad_logits = model_.logits_grad_buffer(x.rows);
@@ -217,38 +220,59 @@ Trainer::StepSums Trainer::plain_gradient(const LocalBatch& batch, MatrixView x,
   model_.backward(x, grad_logits);
   timers_.mark(Phase::kBackward);
 
-  // Each rank receives the summed gradient of its block of the parameters,
-  // updates that block, and the blocks are then allgathered; with shared
-  // memory it sums its block straight from its node's slots.
+  // With shared memory, update_block sums this rank's block straight from
+  // its node's slots once they are complete; otherwise the reduce-scatter
+  // leaves the block's sum in block_grads_. The blocks are then shared.
   if (shared_) {
     shared_->fence();
-    node_reduction_->reduce(block_grads_);
+    node_reduction_->exchange_partials();
   } else {
     comm_.reduce_scatter_sum(model_.params().grads(), block_grads_);
   }
+  timers_.mark(Phase::kAllreduce);
   StepSums sums{};
   sums[kLossSum] = stats.loss_sum;
   sums[kCorrect] = static_cast<double>(stats.correct);
-  sums[kStopRequests] = stop ? 1 : 0;
-  sums[kNonFiniteGradientBlocks] = all_finite(block_grads_) ? 0 : 1;
-  comm_.allreduce_sum(std::span<double>(sums));
-  timers_.mark(Phase::kAllreduce);
   return sums;
 }
 
-Trainer::StepSums Trainer::sharded_gradient(const LocalBatch& batch, MatrixView x, bool stop) {
+Trainer::StepSums Trainer::sharded_gradient(const LocalBatch& batch, MatrixView x) {
   const EvalSums stats = sharded_->run(batch, x, batch_labels_.data(), config_.training.seed,
                                        progress_.global_step, block_grads_);
   timers_.mark(Phase::kBackward);
-  // Flags travel as integers: no float is summed by MPI in this mode.
-  const int flags = comm_.allreduce_max((stop ? 1 : 0) | (all_finite(block_grads_) ? 0 : 2));
-  timers_.mark(Phase::kAllreduce);
   StepSums sums{};
   sums[kLossSum] = stats.loss_sum;
   sums[kCorrect] = stats.correct;
-  sums[kStopRequests] = flags & 1;
-  sums[kNonFiniteGradientBlocks] = (flags & 2) ? 1 : 0;
   return sums;
+}
+
+bool Trainer::update_block() {
+  const double learning_rate = schedule_.at(progress_.global_step);
+  if (shared_ && !sharded_) {
+    return block_update_.run(*optimizer_, model_.params(), has_l2_, learning_rate,
+                             [&](std::size_t first, std::span<float> scratch) {
+                               node_reduction_->sum_block(first, scratch);
+                               return scratch;
+                             });
+  }
+  return block_update_.run(*optimizer_, model_.params(), has_l2_, learning_rate,
+                           [&](std::size_t first, std::span<float> scratch) {
+                             return std::span<float>(block_grads_).subspan(first, scratch.size());
+                           });
+}
+
+void Trainer::agree(StepSums& sums, bool stop, bool finite) {
+  if (sharded_) {
+    // Flags travel as integers: no float is summed by MPI in this mode (the
+    // loss and correct sums are global already).
+    const int flags = comm_.allreduce_max((stop ? 1 : 0) | (finite ? 0 : 2));
+    sums[kStopRequests] = flags & 1;
+    sums[kNonFiniteGradientBlocks] = (flags & 2) ? 1 : 0;
+    return;
+  }
+  sums[kStopRequests] = stop ? 1 : 0;
+  sums[kNonFiniteGradientBlocks] = finite ? 0 : 1;
+  comm_.allreduce_sum(std::span<double>(sums));
 }
 
 std::size_t Trainer::eval_chunk_count() const {

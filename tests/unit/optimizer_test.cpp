@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -20,7 +23,8 @@ std::vector<float> two_steps(const OptimizerSettings& config) {
   std::vector<float> out;
   for (float g : {0.5f, -0.25f}) {
     std::vector<float> grad{g};
-    opt->step(p, grad, config.learning_rate);
+    opt->start_step(config.learning_rate);
+    opt->update(p, grad, 0);
     out.push_back(p[0]);
   }
   EXPECT_EQ(opt->iterations(), 2u);
@@ -89,8 +93,39 @@ TEST(Optimizer, StepUsesTheGivenLearningRate) {
   c.kind = OptimizerKind::kSgd;
   auto opt = make_optimizer(c, 1);
   std::vector<float> p{1.0f}, g{0.5f};
-  opt->step(p, g, 0.2);  // p = 1 - 0.2 * 0.5
+  opt->start_step(0.2);
+  opt->update(p, g, 0);  // p = 1 - 0.2 * 0.5
   EXPECT_NEAR(p[0], 0.9, 1e-7);
+}
+
+// Three steps over 1000 parameters, updated whole and in ranges of 7 (the
+// trainer's fused pass updates a block chunk by chunk): the same bits.
+TEST(Optimizer, UpdatingInRangesGivesTheSameBitsAsWhole) {
+  for (const OptimizerKind kind :
+       {OptimizerKind::kAdam, OptimizerKind::kSgd, OptimizerKind::kRmsprop}) {
+    OptimizerSettings c;
+    c.kind = kind;
+    c.momentum = 0.9;
+    constexpr std::size_t kSize = 1000, kRange = 7;
+    auto whole = make_optimizer(c, kSize), ranged = make_optimizer(c, kSize);
+    std::vector<float> p_whole(kSize), p_ranged(kSize), g(kSize);
+    for (std::size_t i = 0; i < kSize; ++i) p_whole[i] = p_ranged[i] = 0.001f * float(i);
+    for (int step = 0; step < 3; ++step) {
+      for (std::size_t i = 0; i < kSize; ++i) g[i] = std::sin(float(i * (step + 1)));
+      whole->start_step(0.01);
+      whole->update(p_whole, g, 0);
+      ranged->start_step(0.01);
+      for (std::size_t first = 0; first < kSize; first += kRange) {
+        const std::size_t n = std::min(kRange, kSize - first);
+        ranged->update(std::span(p_ranged).subspan(first, n), std::span(g).subspan(first, n),
+                       first);
+      }
+    }
+    EXPECT_EQ(p_whole, p_ranged) << whole->name();
+    for (std::size_t s = 0; s < whole->slot_names().size(); ++s) {
+      EXPECT_TRUE(whole->slot(s) == ranged->slot(s)) << whole->name() << " slot " << s;
+    }
+  }
 }
 
 // A learning rate and its schedule, as the config gives them.

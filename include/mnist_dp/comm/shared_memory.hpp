@@ -10,7 +10,8 @@
 
 #include <cstddef>
 #include <span>
-#include <vector>
+
+#include "mnist_dp/core/aligned_buffer.hpp"
 
 namespace mnist_dp {
 
@@ -41,8 +42,8 @@ class ProcessMemory final : public SharedMemory {
   void fence() override {}
 
  private:
-  std::vector<float> slot_;
-  std::vector<float> common_;
+  AlignedFloats slot_;
+  AlignedFloats common_;
 };
 
 }  // namespace mnist_dp

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "mnist_dp/core/aligned_buffer.hpp"
+
 namespace mnist_dp {
 
 enum class OptimizerKind { kAdam, kSgd, kRmsprop };
@@ -31,26 +33,30 @@ class Optimizer {
   Optimizer(std::string name, std::size_t size, std::vector<std::string> slot_names);
   virtual ~Optimizer() = default;
 
-  // One update of params from grads (the global mean gradient) with this
-  // step's learning rate.
-  void step(std::span<float> params, std::span<const float> grads, double learning_rate);
+  // One step in parts: start_step with this step's learning rate, then
+  // update over consecutive ranges of the parameters that together cover
+  // them once (`first`: the index of params[0] among them; grads: the global
+  // mean gradient of the range). Each element's update depends only on its
+  // own values, so any cut into ranges gives the same bits.
+  void start_step(double learning_rate);
+  virtual void update(std::span<float> params, std::span<const float> grads, std::size_t first) = 0;
 
   const std::string& name() const { return name_; }
   std::uint64_t iterations() const { return iterations_; }
   void set_iterations(std::uint64_t n) { iterations_ = n; }
   const std::vector<std::string>& slot_names() const { return slot_names_; }
-  std::vector<float>& slot(std::size_t i) { return slots_[i]; }
-  const std::vector<float>& slot(std::size_t i) const { return slots_[i]; }
+  AlignedFloats& slot(std::size_t i) { return slots_[i]; }
+  const AlignedFloats& slot(std::size_t i) const { return slots_[i]; }
 
  protected:
-  // Called with iterations() already counting this step (1 on the first).
-  virtual void update(std::span<float> params, std::span<const float> grads,
-                      double learning_rate) = 0;
+  // Called by start_step with iterations() already counting this step (1 on
+  // the first): the step's constants.
+  virtual void prepare(double learning_rate) = 0;
 
  private:
   std::string name_;
   std::vector<std::string> slot_names_;
-  std::vector<std::vector<float>> slots_;
+  std::vector<AlignedFloats> slots_;
   std::uint64_t iterations_ = 0;
 };
 

@@ -26,9 +26,16 @@ class NodeReduction {
   // Each slot holds a rank's gradient of all `params` parameters.
   NodeReduction(Communicator& comm, SharedMemory& shared, std::size_t params);
 
-  // After a fence that completes the node's gradients: this rank's block
-  // (block_of(params, rank, ranks)) of the gradient summed over all ranks.
-  void reduce(std::span<float> block);
+  // After a fence that completes the node's gradients, the reduction is
+  // exchange_partials, then sum_block over this rank's block
+  // (block_of(params, rank, ranks)) in any number of parts.
+  // Sends this node's partial sums of the blocks this rank serves and
+  // receives the other nodes' partials of its own block (none on one node).
+  void exchange_partials();
+  // out = elements [first, first + out.size()) of this rank's block of the
+  // gradient summed over all ranks: its node's slots in rank order, then the
+  // other nodes' partials in node order.
+  void sum_block(std::size_t first, std::span<float> out);
   // Sends this rank's updated block of the common area to the other nodes
   // and writes the blocks it receives; the caller then fences.
   void share_block();

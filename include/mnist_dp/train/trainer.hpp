@@ -20,6 +20,7 @@
 #include "mnist_dp/nn/model.hpp"
 #include "mnist_dp/optim/optimizer.hpp"
 #include "mnist_dp/optim/schedule.hpp"
+#include "mnist_dp/train/block_update.hpp"
 #include "mnist_dp/train/checkpoint_policy.hpp"
 #include "mnist_dp/train/evaluation.hpp"
 #include "mnist_dp/train/node_reduction.hpp"
@@ -93,10 +94,19 @@ class Trainer {
   // ranks share nodes.
   void share_parameters();
   StepSums train_step(std::size_t step_in_epoch, const TrainerHooks& hooks);
-  // The step's gradient block and sums: one local batch, reduce-scatter and
-  // an allreduce; or, deterministic, shard by shard in the canonical order.
-  StepSums plain_gradient(const LocalBatch& batch, MatrixView x, bool stop);
-  StepSums sharded_gradient(const LocalBatch& batch, MatrixView x, bool stop);
+  // The step's gradient, ready for update_block, and its loss and correct
+  // sums: one local batch, then the reduce-scatter, or with shared memory a
+  // fence (this rank's sums); or, deterministic, shard by shard in the
+  // canonical order (global sums).
+  StepSums plain_gradient(const LocalBatch& batch, MatrixView x);
+  StepSums sharded_gradient(const LocalBatch& batch, MatrixView x);
+  // The optimizer step over this rank's block, summing its gradient on the
+  // way with shared memory (block_update.hpp). Returns whether that block's
+  // gradient was finite.
+  bool update_block();
+  // Collective: makes the step's sums, stop requests and non-finite flags
+  // global, so every rank takes the same decisions.
+  void agree(StepSums& sums, bool stop, bool finite);
   // Loss and correct sums over the test set in fixed chunks, combined in chunk order.
   EvalSums evaluate_in_chunks();
   std::size_t eval_chunk_count() const;
@@ -119,9 +129,10 @@ class Trainer {
   const DatasetPair& data_;
   GlobalBatchSampler sampler_;
   Model model_;
-  Block block_;                           // the parameters this rank's optimizer updates
-  std::vector<float> block_grads_;        // the summed gradient of that block
+  Block block_;                     // the parameters this rank's optimizer updates
+  std::vector<float> block_grads_;  // that block's summed gradient, unless update_block sums it
   std::unique_ptr<Optimizer> optimizer_;  // state for block_ only
+  BlockUpdate block_update_;
   LearningRateSchedule schedule_;
   CheckpointPolicy checkpoints_;
   Evaluator evaluator_;
