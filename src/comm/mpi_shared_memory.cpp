@@ -5,7 +5,15 @@
 // node's ranks, and MPI_Win_sync again.
 #include "mpi_shared_memory.hpp"
 
+#include <cstdint>
+
 namespace mnist_dp {
+namespace {
+
+constexpr std::size_t kLineBytes = 64;
+constexpr std::size_t kLineFloats = kLineBytes / sizeof(float);
+
+}  // namespace
 
 std::unique_ptr<MpiSharedMemory> MpiSharedMemory::allocate(std::size_t slot_floats,
                                                            std::size_t common_floats,
@@ -15,8 +23,12 @@ std::unique_ptr<MpiSharedMemory> MpiSharedMemory::allocate(std::size_t slot_floa
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
   const std::span<const int> node_ranks = layout.ranks_on(layout.node_of(rank));
   const bool first = node_ranks.front() == rank;
+  // One cache line more than the parts need: Open MPI 4.1's parts start 8
+  // bytes past a cache line here, and each part's start is moved up to the
+  // next one (the segment is mapped page-aligned in every process, so each
+  // process computes the same place).
   const std::size_t mine =
-      cache_line_floats(slot_floats) + (first ? cache_line_floats(common_floats) : 0);
+      cache_line_floats(slot_floats) + (first ? cache_line_floats(common_floats) : 0) + kLineFloats;
   void* base = nullptr;
   MPI_Win window;
   MPI_Win_allocate_shared(static_cast<MPI_Aint>(mine * sizeof(float)), sizeof(float), MPI_INFO_NULL,
@@ -28,6 +40,8 @@ std::unique_ptr<MpiSharedMemory> MpiSharedMemory::allocate(std::size_t slot_floa
     int unit = 0;
     float* part = nullptr;
     MPI_Win_shared_query(window, static_cast<int>(local), &bytes, &unit, &part);
+    const std::uintptr_t past_line = reinterpret_cast<std::uintptr_t>(part) % kLineBytes;
+    if (past_line != 0) part += (kLineBytes - past_line) / sizeof(float);
     if (local == 0) {
       memory->common_ = {part, common_floats};
       part += cache_line_floats(common_floats);

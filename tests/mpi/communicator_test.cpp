@@ -1,10 +1,12 @@
 // MpiCommunicator under mpirun (-np 2, 3 and 4): collectives (allreduce,
 // reduce-scatter + allgather of uneven blocks, min/max, broadcast) and the
-// tagged point-to-point exchange give the right values on every rank, and
-// agree_or_fail stops all ranks when one fails.
+// tagged point-to-point exchange give the right values on every rank, the
+// node's shared memory is aligned and shared, and agree_or_fail stops all
+// ranks when one fails.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -88,6 +90,27 @@ TEST(MpiCommunicator, LayoutPutsAllRanksOnOneNode) {
   EXPECT_EQ(comm->layout().nodes(), 1);
   EXPECT_EQ(comm->layout().ranks(), comm->size());
   EXPECT_EQ(comm->local_size(), comm->size());
+}
+
+// Every slot and the common area start on a cache line (the vector kernels
+// stream them), each rank sees the others' writes after a fence, and the
+// parts do not overlap.
+TEST(MpiCommunicator, SharedMemoryIsAlignedAndVisibleToEveryRank) {
+  constexpr std::size_t kSlot = 1001, kCommon = 333;
+  const std::unique_ptr<SharedMemory> shared = comm->share_memory(kSlot, kCommon);
+  ASSERT_NE(shared, nullptr);
+  const auto aligned = [](const float* p) { return reinterpret_cast<std::uintptr_t>(p) % 64 == 0; };
+  EXPECT_TRUE(aligned(shared->common().data()));
+  for (int r = 0; r < comm->size(); ++r) EXPECT_TRUE(aligned(shared->slot(r).data())) << r;
+  const std::span<float> mine = shared->slot(comm->rank());
+  std::fill(mine.begin(), mine.end(), static_cast<float>(comm->rank()));
+  if (comm->rank() == 0) std::fill(shared->common().begin(), shared->common().end(), -1.0f);
+  shared->fence();
+  for (int r = 0; r < comm->size(); ++r) {
+    for (float v : shared->slot(r)) ASSERT_EQ(v, static_cast<float>(r)) << "slot " << r;
+  }
+  for (float v : shared->common()) ASSERT_EQ(v, -1.0f);
+  shared->fence();
 }
 
 TEST(MpiCommunicator, MinMaxAndBroadcast) {
