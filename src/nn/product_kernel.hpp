@@ -105,7 +105,7 @@ void tile(const Operands& o, std::size_t i0, std::size_t j0, std::size_t part, s
     for (std::size_t v = 0; v < V; ++v) b[v] = load(row + v * kLanes);
     if constexpr (Part) b[V] = load_part(row + V * kLanes, part);
     for (std::size_t r = 0; r < R; ++r) {
-      const Vec x = Vec{} + a[r * o.a_row + k * o.a_k];
+      const Vec x = broadcast(a[r * o.a_row + k * o.a_k]);
       for (std::size_t v = 0; v < kAll; ++v) acc[r][v] += x * b[v];
     }
   }

@@ -47,9 +47,7 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
       block_(block_of(model_.params().size(), comm.rank(), comm.size())),
       block_grads_(block_.size()),
       optimizer_(make_optimizer(config.optimizer, block_.size())),
-      block_update_(block_,
-                    config.training.shared_memory &&
-                        comm.layout().ranks_on(comm.layout().node_of(comm.rank())).size() > 1),
+      block_update_(block_, config.training.shared_memory && comm.local_size() > 1),
       schedule_(config.optimizer.schedule, config.optimizer.learning_rate,
                 {config.optimizer.base_batch_size, config.training.batch_size},
                 sampler_.steps_per_epoch(), config.training.epochs),
@@ -247,17 +245,15 @@ Trainer::StepSums Trainer::sharded_gradient(const LocalBatch& batch, MatrixView 
 }
 
 bool Trainer::update_block() {
-  const double learning_rate = schedule_.at(progress_.global_step);
-  if (shared_ && !sharded_) {
-    return block_update_.run(*optimizer_, model_.params(), has_l2_, learning_rate,
-                             [&](std::size_t first, std::span<float> scratch) {
-                               node_reduction_->sum_block(first, scratch);
-                               return scratch;
-                             });
-  }
-  return block_update_.run(*optimizer_, model_.params(), has_l2_, learning_rate,
+  const bool sums_slots = shared_ && !sharded_;
+  return block_update_.run(*optimizer_, model_.params(), has_l2_,
+                           schedule_.at(progress_.global_step),
                            [&](std::size_t first, std::span<float> scratch) {
-                             return std::span<float>(block_grads_).subspan(first, scratch.size());
+                             if (!sums_slots) {
+                               return std::span<float>(block_grads_).subspan(first, scratch.size());
+                             }
+                             node_reduction_->sum_block(first, scratch);
+                             return scratch;
                            });
 }
 

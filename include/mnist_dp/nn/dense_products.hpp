@@ -7,8 +7,6 @@
 // threads or rank (a BLAS library promises that only for identical calls).
 #pragma once
 
-#include <vector>
-
 #include "mnist_dp/core/aligned_buffer.hpp"
 #include "mnist_dp/core/tensor.hpp"
 
