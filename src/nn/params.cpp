@@ -14,23 +14,16 @@ std::size_t ParameterBuffer::add(std::string name, std::size_t rows, std::size_t
 }
 
 void ParameterBuffer::allocate() {
-  own_values_.assign(total_, 0.0f);
+  values_.assign(total_, 0.0f);
   own_grads_.assign(total_, 0.0f);
-  values_ = own_values_;
   grads_ = own_grads_;
 }
 
-void ParameterBuffer::place(std::span<float> values, std::span<float> grads) {
-  if (values.size() != size() || (!grads.empty() && grads.size() != size())) {
-    throw std::invalid_argument("ParameterBuffer::place: wrong size");
-  }
-  std::copy(values_.begin(), values_.end(), values.begin());
-  values_ = values;
-  own_values_ = {};
-  if (!grads.empty()) {
-    grads_ = grads;
-    own_grads_ = {};
-  }
+void ParameterBuffer::place_grads(std::span<float> grads) {
+  if (grads.size() != size())
+    throw std::invalid_argument("ParameterBuffer::place_grads: wrong size");
+  grads_ = grads;
+  own_grads_ = {};
 }
 
 MatrixView ParameterBuffer::value(std::size_t handle) {

@@ -82,4 +82,10 @@ void NodeReduction::sum_block(std::size_t first, std::span<float> out) {
 
 void NodeReduction::share_block() { comm_.exchange(share_sends_, share_receives_, "node_share"); }
 
+void NodeReduction::fetch_others(std::span<float> values) {
+  const float* common = shared_.common().data();
+  std::copy(common, common + own_.begin, values.data());
+  std::copy(common + own_.end, common + values.size(), values.data() + own_.end);
+}
+
 }  // namespace mnist_dp

@@ -47,7 +47,7 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
       block_(block_of(model_.params().size(), comm.rank(), comm.size())),
       block_grads_(block_.size()),
       optimizer_(make_optimizer(config.optimizer, block_.size())),
-      block_update_(block_, config.training.shared_memory && comm.local_size() > 1),
+      block_update_(block_),
       schedule_(config.optimizer.schedule, config.optimizer.learning_rate,
                 {config.optimizer.base_batch_size, config.training.batch_size},
                 sampler_.steps_per_epoch(), config.training.epochs),
@@ -67,19 +67,21 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
   if (config.training.shared_memory) share_parameters();
 }
 
-// Every rank's gradients (or deterministic pieces) go to its slot, the
-// parameters to its node's common area; the fence makes the initial values
-// (the same on every rank) complete before any rank restores a checkpoint's
-// blocks.
+// Every rank's gradients (or deterministic pieces) go to its slot. Each rank
+// keeps its own copy of the parameters; every step it writes its blocks into
+// the node's common area and, after the fence, fetches the others' from it.
+// So the common area is read only after a step has written all of it.
 void Trainer::share_parameters() {
   const std::size_t n = model_.params().size();
   shared_ = comm_.share_memory(sharded_ ? sharded_->buffer_floats() : n, n);
   if (!shared_) return;
   node_reduction_ = std::make_unique<NodeReduction>(comm_, *shared_, n);
-  model_.params().place(shared_->common(),
-                        sharded_ ? std::span<float>() : shared_->slot(comm_.rank()));
-  if (sharded_) sharded_->use_shared(*shared_);
-  shared_->fence();
+  if (sharded_) {
+    sharded_->use_shared(*shared_);
+  } else {
+    model_.params().place_grads(shared_->slot(comm_.rank()));
+  }
+  block_update_.copy_to(shared_->common());
 }
 
 std::string Trainer::reduction_path() const {
@@ -120,14 +122,7 @@ void Trainer::restore(const Checkpoint& c, const std::string& source) {
     mismatch("step " + std::to_string(c.progress.step_in_epoch) + " is beyond an epoch of " +
              std::to_string(sampler_.steps_per_epoch()) + " steps");
   }
-  // With shared parameters each rank writes only its blocks of the common
-  // area; run() fences.
-  const Block whole{0, c.params.size()};
-  for (const Block& copied : shared_ ? node_reduction_->written_blocks() : std::span(&whole, 1)) {
-    std::copy(c.params.begin() + static_cast<std::ptrdiff_t>(copied.begin),
-              c.params.begin() + static_cast<std::ptrdiff_t>(copied.end),
-              model_.params().values().begin() + static_cast<std::ptrdiff_t>(copied.begin));
-  }
+  std::copy(c.params.begin(), c.params.end(), model_.params().values().begin());
   for (std::size_t i = 0; i < c.optimizer_slots.size(); ++i) {  // this rank's block of each slot
     const auto& full = c.optimizer_slots[i].values;
     std::copy(full.begin() + static_cast<std::ptrdiff_t>(block_.begin),
@@ -193,6 +188,7 @@ Trainer::StepSums Trainer::train_step(std::size_t step_in_epoch, const TrainerHo
   if (shared_) {
     node_reduction_->share_block();
     shared_->fence();  // every block updated before any rank reads the parameters
+    node_reduction_->fetch_others(model_.params().values());
   } else {
     comm_.allgather_blocks(model_.params().values());
   }
@@ -361,7 +357,6 @@ void Trainer::stop(const TrainerHooks& hooks) {
 }
 
 void Trainer::run(const TrainerHooks& hooks) {
-  if (shared_) shared_->fence();  // restored blocks complete before any rank reads them
   while (progress_.epoch < config_.training.epochs) {
     sampler_.set_epoch(progress_.epoch);
     const auto start = std::chrono::steady_clock::now();

@@ -56,17 +56,15 @@ class ParameterBuffer {
   void reset_grad_target();
   bool accumulating() const { return accumulate_; }
 
-  // Moves the values, and unless `grads` is empty the gradients, into memory
-  // owned elsewhere (shared with other ranks), each of size() floats. The
-  // values are copied there; both are read and written there from then on.
-  void place(std::span<float> values, std::span<float> grads);
+  // Moves the gradients into memory owned elsewhere (shared with other
+  // ranks) of size() floats; backward writes them there from then on.
+  void place_grads(std::span<float> grads);
 
  private:
   std::vector<ParamTensor> tensors_;
   std::size_t total_ = 0;
-  AlignedFloats own_values_;
+  AlignedFloats values_;
   AlignedFloats own_grads_;
-  std::span<float> values_;       // own_values_ unless placed elsewhere
   std::span<float> grads_;        // own_grads_ unless placed elsewhere
   float* grad_target_ = nullptr;  // grads_ unless set_grad_target
   bool accumulate_ = false;

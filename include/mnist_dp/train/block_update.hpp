@@ -7,12 +7,13 @@
 // the whole block. Every element sees the same operations in the same order
 // as in separate passes, so the bits do not depend on the chunking.
 //
-// Where other ranks of the node read the parameters from shared memory,
-// their caches hold copies of this block's lines from the forward pass, and
-// each ordinary store must first invalidate them: measured on this 2-core
-// machine, Adam over 335k parameters took ~330 us against ~115 us with
-// streaming (non-temporal) stores, which invalidate without waiting. So a
-// chunk's parameters are updated in a local copy and streamed back.
+// With shared memory the block is updated in the rank's own copy of the
+// parameters, and each chunk is then copied to the node's common area,
+// from which the other ranks fetch it after the step's fence
+// (NodeReduction::fetch_others). No rank reads another's writes in place
+// while computing: measured on this 2-core machine, the forward pass reading
+// the other rank's fresh block in place lost ~0.05 s per epoch at -np 2,
+// and storing into lines other cores had read made Adam ~3x slower.
 #pragma once
 
 #include <cstddef>
@@ -34,20 +35,23 @@ class BlockUpdate {
   using GradientSource =
       std::function<std::span<float>(std::size_t first, std::span<float> scratch)>;
 
-  // `shared_parameters`: other ranks read the parameters in place.
-  BlockUpdate(Block block, bool shared_parameters);
+  explicit BlockUpdate(Block block);
+
+  // From now on each step also copies the block to `shared_values` (all
+  // the parameters, shared with other ranks), at the block's offsets.
+  void copy_to(std::span<float> shared_values);
 
   // One optimizer step over the block of `params` from `gradient`, with
-  // the L2 term when `l2`. Returns whether every gradient value (before the
+  // the L2 term when `l2`; with copy_to, the caller fences before other
+  // ranks read the shared copy. Returns whether every gradient value (before the
   // L2 term) was finite; the parameters are updated either way.
   bool run(Optimizer& optimizer, ParameterBuffer& params, bool l2, double learning_rate,
            const GradientSource& gradient);
 
  private:
   Block block_;
-  bool stream_;
-  AlignedFloats scratch_;  // the chunk's gradient, when the source writes it
-  AlignedFloats updated_;  // the chunk's parameters, when streamed back
+  std::span<float> shared_values_;  // empty unless copy_to
+  AlignedFloats scratch_;           // the chunk's gradient, when the source writes it
 };
 
 }  // namespace mnist_dp

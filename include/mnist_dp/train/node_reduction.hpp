@@ -39,9 +39,10 @@ class NodeReduction {
   // Sends this rank's updated block of the common area to the other nodes
   // and writes the blocks it receives; the caller then fences.
   void share_block();
-  // The blocks this rank writes into its node's common area: its own first,
-  // then those of the other nodes' ranks it stands in for.
-  std::span<const Block> written_blocks() const { return written_; }
+  // After the fence that follows share_block: copies every block but this
+  // rank's own from the common area into `values` (this rank's copy of all
+  // the parameters).
+  void fetch_others(std::span<float> values);
 
  private:
   std::span<const Block> served() const { return std::span(written_).subspan(1); }
@@ -50,7 +51,9 @@ class NodeReduction {
   SharedMemory& shared_;
   std::span<const int> node_ranks_;
   Block own_;
-  std::vector<Block> written_;       // own_, then the served blocks
+  // The blocks this rank writes into its node's common area: own_, then the
+  // blocks of the other nodes' ranks it stands in for.
+  std::vector<Block> written_;
   std::vector<float> partials_out_;  // this node's partial sums of the served blocks, in order
   std::vector<float> partials_in_;   // the other nodes' partials of own_, in node order
   std::vector<Transfer> reduce_sends_, reduce_receives_;
