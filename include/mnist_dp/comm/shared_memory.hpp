@@ -3,9 +3,10 @@
 // The zero-copy reduction uses it (train/node_reduction.hpp): each rank
 // writes its gradient into its slot, sums its block of the parameters
 // straight from its node's slots (adding other nodes' partial sums that
-// arrive as messages), updates that block in the common area, and every
-// rank's model reads the common area. Each byte of the common area has one
-// writer on its node; fence() orders the writes before the node's reads.
+// arrive as messages), updates that block in its own copy of the parameters
+// and writes it into the common area, from which every rank copies the other
+// blocks after a fence. Each byte of the common area has one writer on its
+// node; fence() orders the writes before the node's reads.
 #pragma once
 
 #include <cstddef>
