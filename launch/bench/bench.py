@@ -60,7 +60,12 @@ def run_torch(epochs, data, threads, ranks):
     cmd = ["/usr/bin/python3", os.path.join(REPO, "launch/bench/torch_mlp.py"), "--data", data,
            "--epochs", str(epochs), "--threads", str(threads), "--ranks", str(ranks)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    result = json.loads(out.strip().splitlines()[-1])
+    if "openblas" not in (result["blas"] or ""):
+        sys.exit(f"bench.py: the PyTorch peer ran on {result['blas'] or 'no BLAS library'}, "
+                 f"not OpenBLAS; a peer on the reference BLAS is ~17x slower, so no ratio would "
+                 f"be fair: install libopenblas0-pthread (launch/bench/run.sh does)")
+    return result
 
 
 def steady(result):
@@ -150,7 +155,7 @@ def main():
     exposed = phases["allreduce"] / sum(phases[k] for k in step_phases)
     summary = {
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                    "OPENBLAS_CORETYPE": coretype},
+                    "OPENBLAS_CORETYPE": coretype, "peer_blas": results["torch_1x1"][0]["blas"]},
         "rounds": args.rounds,
         "seconds_per_epoch": med,
         "images_per_second": {k: TRAIN_IMAGES / v for k, v in med.items()},
@@ -169,8 +174,8 @@ def main():
     with open(args.json, "w") as f:
         json.dump(summary, f, indent=1)
 
-    print(f"\nOPENBLAS_CORETYPE={coretype if coretype is not None else '(unset)'} (the PyTorch "
-          f"peer's BLAS; mnist_dp calls none); "
+    print(f"\nThe PyTorch peer's BLAS: {summary['machine']['peer_blas']} with OPENBLAS_CORETYPE="
+          f"{coretype if coretype is not None else '(unset)'} (mnist_dp calls none); "
           f"median of {args.rounds} round(s), steady epochs (the first left out)\n")
     print("| run | s/epoch | images/s | peak RSS per rank (MiB) |")
     print("|---|---|---|---|")

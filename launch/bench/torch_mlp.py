@@ -84,6 +84,13 @@ def train(rank, ranks, args, out_queue):
         dist.destroy_process_group()
 
 
+def loaded_blas():
+    """The BLAS library this process has mapped (torch loads it through libblas.so.3)."""
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line.split()[-1]}
+    return sorted(paths)[0] if paths else None
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", required=True)
@@ -100,7 +107,7 @@ def main():
     result = queue.get()
     mode = (f"pytorch DDP gloo {args.ranks}x{args.threads} thread" if args.ranks > 1
             else f"pytorch 1 process x {args.threads} thread(s)")
-    result.update({"mode": mode, "torch": torch.__version__})
+    result.update({"mode": mode, "torch": torch.__version__, "blas": loaded_blas()})
     print(json.dumps(result))
 
 
