@@ -81,7 +81,9 @@ void Trainer::share_parameters() {
   } else {
     model_.params().place_grads(shared_->slot(comm_.rank()));
   }
-  block_update_.copy_to(shared_->common());
+  // Alone, a rank's blocks are all the parameters and no one reads the
+  // common area: copying into it would only cost a pass over the model.
+  if (comm_.size() > 1) block_update_.copy_to(shared_->common());
 }
 
 std::string Trainer::reduction_path() const {
