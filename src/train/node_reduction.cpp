@@ -33,22 +33,21 @@ NodeReduction::NodeReduction(Communicator& comm, SharedMemory& shared, std::size
   const int me = comm.rank(), ranks = comm.size(), my_node = layout.node_of(me);
   node_ranks_ = layout.ranks_on(my_node);
   own_ = block_of(params, me, ranks);
-  written_.push_back(own_);
   std::vector<int> served_ranks;  // the other nodes' ranks this rank stands in for
   for (int q = 0; q < ranks; ++q) {
     if (layout.node_of(q) == my_node || layout.delegate(my_node, q) != me) continue;
     served_ranks.push_back(q);
-    written_.push_back(block_of(params, q, ranks));
+    served_.push_back(block_of(params, q, ranks));
   }
   std::size_t out_floats = 0;
-  for (const Block& b : served()) out_floats += b.size();
+  for (const Block& b : served_) out_floats += b.size();
   partials_out_.resize(out_floats);
   partials_in_.resize(own_.size() * static_cast<std::size_t>(layout.nodes() - 1));
 
   float* common = shared.common().data();
   std::size_t out_at = 0, in_at = 0;
   for (std::size_t s = 0; s < served_ranks.size(); ++s) {
-    const Block b = served()[s];
+    const Block b = served_[s];
     reduce_sends_.push_back(
         {served_ranks[s], kPartialTag, partials_out_.data() + out_at, b.size()});
     share_receives_.push_back({served_ranks[s], kBlockTag, common + b.begin, b.size()});
@@ -65,7 +64,7 @@ NodeReduction::NodeReduction(Communicator& comm, SharedMemory& shared, std::size
 
 void NodeReduction::exchange_partials() {
   std::size_t at = 0;
-  for (const Block& b : served()) {
+  for (const Block& b : served_) {
     sum_slots(shared_, node_ranks_, b, std::span<float>(partials_out_).subspan(at, b.size()));
     at += b.size();
   }

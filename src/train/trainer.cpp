@@ -189,7 +189,7 @@ Trainer::StepSums Trainer::train_step(std::size_t step_in_epoch, const TrainerHo
   }
   if (shared_) {
     node_reduction_->share_block();
-    shared_->fence();  // every block updated before any rank reads the parameters
+    shared_->fence();  // every block in the common area before any rank fetches it
     node_reduction_->fetch_others(model_.params().values());
   } else {
     comm_.allgather_blocks(model_.params().values());

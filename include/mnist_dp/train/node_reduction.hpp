@@ -45,15 +45,14 @@ class NodeReduction {
   void fetch_others(std::span<float> values);
 
  private:
-  std::span<const Block> served() const { return std::span(written_).subspan(1); }
-
   Communicator& comm_;
   SharedMemory& shared_;
   std::span<const int> node_ranks_;
   Block own_;
-  // The blocks this rank writes into its node's common area: own_, then the
-  // blocks of the other nodes' ranks it stands in for.
-  std::vector<Block> written_;
+  // The blocks of the other nodes' ranks this rank stands in for, in rank
+  // order: it sends their partial sums and writes their updated blocks into
+  // its node's common area.
+  std::vector<Block> served_;
   std::vector<float> partials_out_;  // this node's partial sums of the served blocks, in order
   std::vector<float> partials_in_;   // the other nodes' partials of own_, in node order
   std::vector<Transfer> reduce_sends_, reduce_receives_;
