@@ -128,6 +128,12 @@ const KeySpec<Config> kConfigKeys[] = {
      "below this (MNIST 0.19, Fashion-MNIST 0.50; 0: never)",
      FIELD(c.training.sparse_input_below),
      {0, 1}},
+    {"training.sparse_gradient_below",
+     "a Dense layer of at least 128 units computes its weight gradient from a batch's non-zero "
+     "inputs when fewer than this fraction are non-zero (ReLU and dropout outputs: about 0.33 on "
+     "MNIST); the same bits either way (0: never)",
+     FIELD(c.training.sparse_gradient_below),
+     {0, 1}},
     {"training.shared_memory",
      "ranks that all share one node reduce gradients and share parameters in shared memory "
      "(false: MPI messages)",

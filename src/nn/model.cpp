@@ -54,6 +54,14 @@ Model::Model(const ModelSpec& spec, std::size_t input_size, std::size_t num_clas
   grad_logits_.resize(max_batch * num_classes);
 }
 
+void Model::set_sparsity(bool sparse_input, double sparse_gradient_below,
+                         std::size_t max_training_rows) {
+  layers_.front()->set_sparse_input(sparse_input);
+  for (auto& layer : layers_) {
+    layer->set_sparse_gradient_below(sparse_gradient_below, max_training_rows);
+  }
+}
+
 void Model::initialize(std::uint64_t seed) {
   for (std::size_t i = 0; i < layers_.size(); ++i) layers_[i]->initialize(seed, i);
 }

@@ -71,6 +71,19 @@ constexpr SumTile kSumTile[kTileVecs] = {sum_tile<1>, sum_tile<2>, sum_tile<3>, 
 
 }  // namespace
 
+double nonzero_fraction(ConstMatrixView x) {
+  if (x.size() == 0) return 0.0;
+  std::size_t nonzero = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) nonzero += x.data[i] != 0.0f;
+  return static_cast<double>(nonzero) / static_cast<double>(x.size());
+}
+
+void SparseInputProducts::reserve_weight_gradient(std::size_t max_rows, std::size_t cols) {
+  if (starts_.size() < cols + 1) starts_.resize(cols + 1);
+  if (entries_.size() < max_rows * cols) entries_.resize(max_rows * cols);
+  if (dz_tile_.size() < max_rows * kTileCols) dz_tile_.resize(max_rows * kTileCols);
+}
+
 void SparseInputProducts::forward(ConstMatrixView x, ConstMatrixView w, MatrixView out) {
   if (w.rows != x.cols || out.rows != x.rows || out.cols != w.cols) {
     throw std::logic_error("SparseInputProducts::forward: shape mismatch");

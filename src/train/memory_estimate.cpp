@@ -64,11 +64,12 @@ std::size_t eval_rows_per_pass(const TrainingConfig& training, std::size_t test_
 MemoryEstimate estimate_rank_memory(const Config& config, std::size_t features,
                                     std::size_t train_count, std::size_t test_count,
                                     std::size_t num_classes, int ranks) {
-  double params = 0, widths = 0, widest = static_cast<double>(features);
+  double params = 0, widths = 0, widest = static_cast<double>(features), dense_inputs = 0;
   double width = static_cast<double>(features);
   for (const LayerSpec& layer : config.model.layers) {
     if (layer.kind == LayerKind::kDense) {
       params += width * static_cast<double>(layer.units) + static_cast<double>(layer.units);
+      dense_inputs += width;
       width = static_cast<double>(layer.units);
     }
     widths += width;
@@ -87,9 +88,12 @@ MemoryEstimate estimate_rank_memory(const Config& config, std::size_t features,
   // optimizer slots of this rank's block.
   e.model_bytes = (2 * params + (1 + slots) * params / p) * kFloat;
   // Layer outputs, two gradient buffers of the widest layer, the logits'
-  // gradient, dropout masks (at most one per layer) and the input batch.
-  e.buffer_bytes =
-      rows * (2 * widths + 2 * widest + static_cast<double>(num_classes + features)) * kFloat;
+  // gradient, dropout masks (at most one per layer), the input batch, and
+  // the sparse weight gradients' lists (two floats per input of a training
+  // batch at most).
+  e.buffer_bytes = (rows * (2 * widths + 2 * widest + static_cast<double>(num_classes + features)) +
+                    local_batch * 2 * dense_inputs) *
+                   kFloat;
   // A checkpoint gathers the full optimizer slots on every rank; rank 0 also
   // holds the checkpoint's copy and the HDF5 image built from it, twice.
   if (!config.output.checkpoint_dir.empty()) {

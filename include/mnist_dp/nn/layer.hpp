@@ -33,6 +33,10 @@ class Layer {
   // Told that its input is mostly zeros (the first layer on MNIST), a layer
   // that can skip zero inputs does so; others ignore it.
   virtual void set_sparse_input(bool /*sparse*/) {}
+  // A layer whose weight gradient can skip zero inputs does so for batches
+  // with fewer than `below` of their inputs non-zero (0: never), with room
+  // for max_rows rows reserved now; others ignore it.
+  virtual void set_sparse_gradient_below(double /*below*/, std::size_t /*max_rows*/) {}
 
   // in: (batch, input_size), out: (batch, output_size).
   virtual void forward(const StepContext& ctx, ConstMatrixView in, MatrixView out) = 0;

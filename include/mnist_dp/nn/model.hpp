@@ -27,8 +27,11 @@ class Model {
 
   // Glorot-uniform kernels and zero biases, from the seed alone.
   void initialize(std::uint64_t seed);
-  // Whether the first layer treats its input (the images) as mostly zeros.
-  void set_sparse_input(bool sparse) { layers_.front()->set_sparse_input(sparse); }
+  // Whether the first layer treats its input (the images) as mostly zeros,
+  // and below which non-zero fraction of a batch's input the layers' weight
+  // gradients skip zero inputs (0: never), for training batches of up to
+  // max_training_rows. Both paths give the same bits.
+  void set_sparsity(bool sparse_input, double sparse_gradient_below, std::size_t max_training_rows);
 
   // x: (batch, input_size) with batch <= max_batch. Returns the logits.
   ConstMatrixView forward(const StepContext& ctx, ConstMatrixView x);
