@@ -128,10 +128,16 @@ const KeySpec<Config> kConfigKeys[] = {
      "below this (MNIST 0.19, Fashion-MNIST 0.50; 0: never)",
      FIELD(c.training.sparse_input_below),
      {0, 1}},
+    {"training.sparse_forward_below",
+     "a Dense layer of at least 128 units runs each row of its forward product down that row's "
+     "non-zero inputs when a batch's input is less than this fraction non-zero (ReLU and dropout "
+     "outputs: ~0.4 falling to ~0.2 on MNIST); the same bits either way (0: never)",
+     FIELD(c.training.sparse_forward_below),
+     {0, 1}},
     {"training.sparse_gradient_below",
      "a Dense layer of at least 128 units computes its weight gradient from a batch's non-zero "
-     "inputs when fewer than this fraction are non-zero (ReLU and dropout outputs: about 0.33 on "
-     "MNIST); the same bits either way (0: never)",
+     "inputs when fewer than this fraction are non-zero (ReLU and dropout outputs: ~0.4 falling "
+     "to ~0.2 on MNIST); the same bits either way (0: never)",
      FIELD(c.training.sparse_gradient_below),
      {0, 1}},
     {"training.shared_memory",

@@ -37,15 +37,29 @@ void DenseLayer::initialize(std::uint64_t seed, std::uint64_t layer_index) {
   for (std::size_t i = 0; i < b.size(); ++i) b.data[i] = 0.0f;
 }
 
-void DenseLayer::set_sparse_gradient_below(double below, std::size_t max_rows) {
-  sparse_gradient_below_ = units_ >= kSparseGradientMinUnits ? below : 0.0;
-  if (sparse_input_ || sparse_gradient_below_ > 0.0) sparse_.reserve_weight_gradient(max_rows, in_);
+void DenseLayer::set_sparse_below(const SparseBelow& below, std::size_t max_training_rows) {
+  sparse_below_ = units_ >= kSparseMinUnits ? below : SparseBelow{};
+  if (sparse_input_ || sparse_below_.weight_gradient > 0.0) {
+    sparse_.reserve_weight_gradient(max_training_rows, in_);
+  }
+  if (sparse_below_.forward > 0.0) sparse_.reserve_forward_rows(in_);
 }
+
+namespace {
+
+// Whether a batch's input is below a non-zero fraction (0: never).
+bool sparse_below(ConstMatrixView in, double below) {
+  return below > 0.0 && nonzero_fraction(in) < below;
+}
+
+}  // namespace
 
 // in: (batch, in_), out: (batch, units_). out = f(in W + b).
 void DenseLayer::forward(const StepContext&, ConstMatrixView in, MatrixView out) {
   if (sparse_input_) {
     sparse_.forward(in, params_.value(kernel_), out);
+  } else if (sparse_below(in, sparse_below_.forward)) {
+    sparse_.forward_rows(in, params_.value(kernel_), out);
   } else {
     dense_.forward(in, params_.value(kernel_), out);
   }
@@ -58,9 +72,7 @@ void DenseLayer::backward(ConstMatrixView in, ConstMatrixView out, MatrixView gr
                           MatrixView grad_in) {
   activation_backward(activation_, out, grad_out);
   const bool accumulate = params_.accumulating();
-  const bool sparse_gradient = sparse_input_ || (sparse_gradient_below_ > 0.0 &&
-                                                 nonzero_fraction(in) < sparse_gradient_below_);
-  if (sparse_gradient) {
+  if (sparse_input_ || sparse_below(in, sparse_below_.weight_gradient)) {
     sparse_.weight_gradient(in, grad_out, accumulate, params_.grad(kernel_));
   } else {
     dense_.weight_gradient(in, grad_out, accumulate, params_.grad(kernel_));

@@ -54,12 +54,10 @@ Model::Model(const ModelSpec& spec, std::size_t input_size, std::size_t num_clas
   grad_logits_.resize(max_batch * num_classes);
 }
 
-void Model::set_sparsity(bool sparse_input, double sparse_gradient_below,
+void Model::set_sparsity(bool sparse_input, const SparseBelow& below,
                          std::size_t max_training_rows) {
   layers_.front()->set_sparse_input(sparse_input);
-  for (auto& layer : layers_) {
-    layer->set_sparse_gradient_below(sparse_gradient_below, max_training_rows);
-  }
+  for (auto& layer : layers_) layer->set_sparse_below(below, max_training_rows);
 }
 
 void Model::initialize(std::uint64_t seed) {

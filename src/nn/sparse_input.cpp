@@ -8,6 +8,10 @@
 // +-0 and a chain that starts at +0 is never -0), so a row's bits equal those
 // of a chain over its own non-zeros alone, whatever rows share its tile.
 //
+// Forward by rows: each row's non-zeros are listed as (row of w, value) and
+// the weight gradient's tile kernel runs down each list for a tile of up to
+// 128 output columns; the same chain per element as the dense products.
+//
 // Weight gradient: x's non-zeros are listed per column as (row, value)
 // entries; for a tile of up to 128 output columns held in registers, the
 // kernel runs down a column's list with one FMA per entry and vector:
@@ -39,7 +43,7 @@ using Entry = SparseEntry;
 // One tile of the weight gradient: for each column k of x, out row k's
 // [0, cols) = sum over column k's entries e of e.value * tile[e.offset,
 // e.offset + cols), where cols is V * 16 less the lanes the last vector
-// leaves out (past the tile's columns, which `tile` pads with zeros); with
+// leaves out (never read: the rows of `tile` may end there); with
 // `accumulate`, out += that sum (rows without entries left as they are).
 template <std::size_t V>
 void sum_tile(const Entry* entries, const std::uint32_t* starts, std::size_t columns,
@@ -53,7 +57,8 @@ void sum_tile(const Entry* entries, const std::uint32_t* starts, std::size_t col
     for (; e != end; ++e) {
       const float* row = tile + e->offset;
       const Vec x = product_kernel::broadcast(e->value);
-      for (std::size_t j = 0; j < V; ++j) acc[j] += x * load(row + j * kLanes);
+      for (std::size_t j = 0; j + 1 < V; ++j) acc[j] += x * load(row + j * kLanes);
+      acc[V - 1] += x * load_part(row + (V - 1) * kLanes, last_lanes);
     }
     if (accumulate) {
       for (std::size_t j = 0; j + 1 < V; ++j) acc[j] += load(out + j * kLanes);
@@ -76,6 +81,39 @@ double nonzero_fraction(ConstMatrixView x) {
   std::size_t nonzero = 0;
   for (std::size_t i = 0; i < x.size(); ++i) nonzero += x.data[i] != 0.0f;
   return static_cast<double>(nonzero) / static_cast<double>(x.size());
+}
+
+void SparseInputProducts::reserve_forward_rows(std::size_t cols) {
+  if (row_starts_.size() < kForwardRowsPerPass + 1) row_starts_.resize(kForwardRowsPerPass + 1);
+  if (row_entries_.size() < kForwardRowsPerPass * cols)
+    row_entries_.resize(kForwardRowsPerPass * cols);
+}
+
+void SparseInputProducts::forward_rows(ConstMatrixView x, ConstMatrixView w, MatrixView out) {
+  if (w.rows != x.cols || out.rows != x.rows || out.cols != w.cols) {
+    throw std::logic_error("SparseInputProducts::forward_rows: shape mismatch");
+  }
+  if (row_entries_.size() < kForwardRowsPerPass * x.cols) {
+    throw std::logic_error("SparseInputProducts::forward_rows: workspace not reserved");
+  }
+  for (std::size_t r0 = 0; r0 < x.rows; r0 += kForwardRowsPerPass) {
+    const std::size_t rows = std::min(kForwardRowsPerPass, x.rows - r0);
+    std::uint32_t n = 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+      row_starts_[r] = n;
+      const float* row = x.row(r0 + r);
+      for (std::size_t k = 0; k < x.cols; ++k) {
+        if (row[k] != 0.0f) row_entries_[n++] = {static_cast<std::uint32_t>(k * w.cols), row[k]};
+      }
+    }
+    row_starts_[rows] = n;
+    for (std::size_t c0 = 0; c0 < w.cols; c0 += kTileCols) {
+      const std::size_t cols = std::min(kTileCols, w.cols - c0);
+      const std::size_t vecs = (cols + kLanes - 1) / kLanes;
+      kSumTile[vecs - 1](row_entries_.data(), row_starts_.data(), rows, w.data + c0,
+                         cols - (vecs - 1) * kLanes, false, out.row(r0) + c0, out.cols);
+    }
+  }
 }
 
 void SparseInputProducts::reserve_weight_gradient(std::size_t max_rows, std::size_t cols) {
@@ -156,15 +194,14 @@ void SparseInputProducts::weight_gradient(ConstMatrixView x, ConstMatrixView dz,
   starts_[0] = 0;
 
   // Tiles outside. A tile's columns of dz are packed first, rows kTileCols
-  // apart and zero-padded to whole vectors: in place, rows a power of two
-  // apart would share few L1 cache sets and keep evicting each other.
+  // apart: in place, rows a power of two apart would share few L1 cache sets
+  // and keep evicting each other.
   dz_tile_.resize(std::max(dz_tile_.size(), dz.rows * kTileCols));
   for (std::size_t c0 = 0; c0 < dz.cols; c0 += kTileCols) {
     const std::size_t cols = std::min(kTileCols, dz.cols - c0);
     const std::size_t vecs = (cols + kLanes - 1) / kLanes;
     for (std::size_t r = 0; r < dz.rows; ++r) {
-      float* packed = dz_tile_.data() + r * kTileCols;
-      std::fill(std::copy_n(dz.row(r) + c0, cols, packed), packed + vecs * kLanes, 0.0f);
+      std::copy_n(dz.row(r) + c0, cols, dz_tile_.data() + r * kTileCols);
     }
     kSumTile[vecs - 1](entries, starts_.data(), x.cols, dz_tile_.data(), cols - (vecs - 1) * kLanes,
                        accumulate, grad_w.data + c0, grad_w.cols);

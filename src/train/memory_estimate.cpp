@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "mnist_dp/nn/sparse_input.hpp"
 #include "mnist_dp/train/shard_plan.hpp"
 
 namespace mnist_dp {
@@ -89,10 +90,11 @@ MemoryEstimate estimate_rank_memory(const Config& config, std::size_t features,
   e.model_bytes = (2 * params + (1 + slots) * params / p) * kFloat;
   // Layer outputs, two gradient buffers of the widest layer, the logits'
   // gradient, dropout masks (at most one per layer), the input batch, and
-  // the sparse weight gradients' lists (two floats per input of a training
-  // batch at most).
+  // the sparse products' lists (two floats per input of a training batch
+  // and of a pass of forward_rows at most).
+  const double listed_rows = local_batch + static_cast<double>(kForwardRowsPerPass);
   e.buffer_bytes = (rows * (2 * widths + 2 * widest + static_cast<double>(num_classes + features)) +
-                    local_batch * 2 * dense_inputs) *
+                    listed_rows * 2 * dense_inputs) *
                    kFloat;
   // A checkpoint gathers the full optimizer slots on every rank; rank 0 also
   // holds the checkpoint's copy and the HDF5 image built from it, twice.

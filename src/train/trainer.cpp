@@ -60,7 +60,8 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
       batch_x_(sampler_.max_local_batch() * data.train.features),
       batch_labels_(sampler_.max_local_batch()) {
   model_.initialize(config.training.seed);
-  model_.set_sparsity(sparse_input(), config.training.sparse_gradient_below,
+  model_.set_sparsity(sparse_input(),
+                      {config.training.sparse_forward_below, config.training.sparse_gradient_below},
                       sampler_.max_local_batch());
   if (config.training.deterministic) {
     sharded_ = std::make_unique<ShardedGradient>(model_, comm, sampler_.batch_sizes());

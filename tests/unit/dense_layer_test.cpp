@@ -1,9 +1,10 @@
-// Which products a Dense layer's weight gradient runs on. Below
-// training.sparse_gradient_below non-zero inputs (and with at least
-// kSparseGradientMinUnits units) it takes the sparse-input kernel; the bits
-// equal the dense products'. The path taken is seen through a NaN in dz: the
-// dense products multiply it by an all-zero input column's zeros (NaN), the
-// sparse kernel never visits that column (zero).
+// Which products a Dense layer runs on. Below training.sparse_forward_below
+// and training.sparse_gradient_below non-zero inputs (and with at least
+// kSparseMinUnits units) its forward product and weight gradient take the
+// sparse-input kernels; the bits equal the dense products'. The path taken
+// is seen through a NaN beside an all-zero input column: the dense products
+// multiply that column's zeros by it (NaN), the sparse kernels never visit
+// the column (a number).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -18,61 +19,81 @@ namespace {
 
 constexpr std::size_t kRows = 16, kIn = 64;
 constexpr std::size_t kZeroColumn = 5;
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
-struct Gradients {
-  std::vector<float> params;  // the flat gradient buffer: kernel, then bias
-  std::vector<float> input;
+enum class NaNIn { kNowhere, kWeights, kOutputGradient };
+
+struct Results {
+  std::vector<float> output;
+  std::vector<float> param_grads;  // the flat gradient buffer: kernel, then bias
+  std::vector<float> input_grad;
 };
 
-// One backward pass of a linear Dense layer with `units` units, given the
-// threshold, over an input 30% non-zero whose column kZeroColumn is all zero.
-Gradients backward_with(std::size_t units, double below, bool nan_in_dz) {
+// One forward and backward pass of a linear Dense layer with `units` units
+// over an input 30% non-zero whose column kZeroColumn is all zero; a NaN, if
+// asked for, goes into that column's row of the kernel (element 1) or into
+// element (2, 1) of dL/d(out).
+Results run(std::size_t units, const SparseBelow& below, NaNIn nan) {
   ParameterBuffer params;
   DenseSettings settings;
   settings.units = units;
   DenseLayer dense("dense", settings, kIn, params);
   params.allocate();
   dense.initialize(3, 0);
-  dense.set_sparse_gradient_below(below, kRows);
+  dense.set_sparse_below(below, kRows);
+  if (nan == NaNIn::kWeights) params.values()[kZeroColumn * units + 1] = kNaN;
   std::vector<float> x = random_matrix(kRows * kIn, 11, 0.3);
   for (std::size_t r = 0; r < kRows; ++r) x[r * kIn + kZeroColumn] = 0.0f;
-  std::vector<float> y(kRows * units), dz = random_matrix(kRows * units, 12);
-  if (nan_in_dz) dz[2 * units + 1] = std::numeric_limits<float>::quiet_NaN();
-  Gradients g{{}, std::vector<float>(kRows * kIn)};
-  dense.forward(StepContext{}, {x.data(), kRows, kIn}, {y.data(), kRows, units});
-  dense.backward({x.data(), kRows, kIn}, {y.data(), kRows, units}, {dz.data(), kRows, units},
-                 {g.input.data(), kRows, kIn});
-  g.params.assign(params.grads().begin(), params.grads().end());
-  return g;
+  std::vector<float> dz = random_matrix(kRows * units, 12);
+  if (nan == NaNIn::kOutputGradient) dz[2 * units + 1] = kNaN;
+  Results out{std::vector<float>(kRows * units), {}, std::vector<float>(kRows * kIn)};
+  dense.forward(StepContext{}, {x.data(), kRows, kIn}, {out.output.data(), kRows, units});
+  dense.backward({x.data(), kRows, kIn}, {out.output.data(), kRows, units},
+                 {dz.data(), kRows, units}, {out.input_grad.data(), kRows, kIn});
+  out.param_grads.assign(params.grads().begin(), params.grads().end());
+  return out;
 }
 
-// Element (kZeroColumn, 1) of the kernel's gradient: where the NaN shows.
-float zero_column_gradient(const Gradients& g, std::size_t units) {
-  return g.params[kZeroColumn * units + 1];
+constexpr std::size_t kWide = DenseLayer::kSparseMinUnits;
+constexpr std::size_t kNarrow = DenseLayer::kSparseMinUnits - 1;
+
+// Output element (0, 1): NaN exactly when the dense forward product ran.
+bool dense_forward(std::size_t units, double below) {
+  return std::isnan(run(units, {below, 0.0}, NaNIn::kWeights).output[1]);
+}
+// Kernel gradient element (kZeroColumn, 1): NaN exactly when the dense
+// weight gradient ran.
+bool dense_weight_gradient(std::size_t units, double below) {
+  return std::isnan(
+      run(units, {0.0, below}, NaNIn::kOutputGradient).param_grads[kZeroColumn * units + 1]);
 }
 
-TEST(DenseLayerWeightGradient, SkipsZeroInputsBelowTheThreshold) {
-  constexpr std::size_t kUnits = DenseLayer::kSparseGradientMinUnits;
-  EXPECT_EQ(zero_column_gradient(backward_with(kUnits, 0.5, true), kUnits), 0.0f);
-  EXPECT_TRUE(std::isnan(zero_column_gradient(backward_with(kUnits, 0.2, true), kUnits)))
-      << "an input 30% non-zero is not below 0.2";
-  EXPECT_TRUE(std::isnan(zero_column_gradient(backward_with(kUnits, 0.0, true), kUnits)))
-      << "0 means never";
-  constexpr std::size_t kNarrow = DenseLayer::kSparseGradientMinUnits - 1;
-  EXPECT_TRUE(std::isnan(zero_column_gradient(backward_with(kNarrow, 0.5, true), kNarrow)))
-      << "a layer narrower than kSparseGradientMinUnits keeps the dense products";
+TEST(DenseLayerProducts, ForwardSkipsZeroInputsBelowTheThreshold) {
+  EXPECT_FALSE(dense_forward(kWide, 0.5));
+  EXPECT_TRUE(dense_forward(kWide, 0.2)) << "an input 30% non-zero is not below 0.2";
+  EXPECT_TRUE(dense_forward(kWide, 0.0)) << "0 means never";
+  EXPECT_TRUE(dense_forward(kNarrow, 0.5)) << "narrower than kSparseMinUnits: dense";
 }
 
-TEST(DenseLayerWeightGradient, BothPathsGiveTheSameBits) {
-  constexpr std::size_t kUnits = DenseLayer::kSparseGradientMinUnits + 30;
-  const Gradients sparse = backward_with(kUnits, 0.5, false);
-  const Gradients dense = backward_with(kUnits, 0.0, false);
-  ASSERT_EQ(sparse.params.size(), dense.params.size());
-  for (std::size_t i = 0; i < sparse.params.size(); ++i) {
-    ASSERT_EQ(std::signbit(sparse.params[i]), std::signbit(dense.params[i])) << "parameter " << i;
-    ASSERT_EQ(sparse.params[i], dense.params[i]) << "parameter " << i;
+TEST(DenseLayerProducts, WeightGradientSkipsZeroInputsBelowTheThreshold) {
+  EXPECT_FALSE(dense_weight_gradient(kWide, 0.5));
+  EXPECT_TRUE(dense_weight_gradient(kWide, 0.2)) << "an input 30% non-zero is not below 0.2";
+  EXPECT_TRUE(dense_weight_gradient(kWide, 0.0)) << "0 means never";
+  EXPECT_TRUE(dense_weight_gradient(kNarrow, 0.5)) << "narrower than kSparseMinUnits: dense";
+}
+
+TEST(DenseLayerProducts, BothPathsGiveTheSameBits) {
+  constexpr std::size_t kUnits = DenseLayer::kSparseMinUnits + 30;
+  const Results sparse = run(kUnits, {0.5, 0.5}, NaNIn::kNowhere);
+  const Results dense = run(kUnits, {0.0, 0.0}, NaNIn::kNowhere);
+  EXPECT_EQ(sparse.output, dense.output);
+  ASSERT_EQ(sparse.param_grads.size(), dense.param_grads.size());
+  for (std::size_t i = 0; i < sparse.param_grads.size(); ++i) {
+    ASSERT_EQ(std::signbit(sparse.param_grads[i]), std::signbit(dense.param_grads[i]))
+        << "parameter " << i;
+    ASSERT_EQ(sparse.param_grads[i], dense.param_grads[i]) << "parameter " << i;
   }
-  EXPECT_EQ(sparse.input, dense.input);
+  EXPECT_EQ(sparse.input_grad, dense.input_grad);
 }
 
 }  // namespace

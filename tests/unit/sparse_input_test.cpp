@@ -73,10 +73,30 @@ TEST_P(SparseInputShapes, ForwardAndWeightGradientMatchTheExactSums) {
   expect_close(g_dense, g_ref, g_mag, "dense weight gradient");
 }
 
+// forward_rows: every element one FMA chain in ascending order, so the
+// dense products' bits; rows past a pass of 64 and partial vectors included.
+TEST_P(SparseInputShapes, ForwardByRowsGivesTheDenseProductsBits) {
+  const auto [rows, in, units] = GetParam();
+  const std::vector<float> x = random_matrix(rows * in, 13, 0.3);
+  const std::vector<float> w = random_matrix(in * units, 14);
+  SparseInputProducts sparse;
+  sparse.reserve_forward_rows(in);
+  std::vector<float> y(rows * units, 7.0f), y_dense(rows * units);
+  sparse.forward_rows({x.data(), rows, in}, {w.data(), in, units}, {y.data(), rows, units});
+  ASSERT_NO_FATAL_FAILURE(expect_fma_chains(
+      "forward by rows", y, rows, units, in,
+      [&](std::size_t r, std::size_t k) { return x[r * in + k]; },
+      [&](std::size_t k, std::size_t c) { return w[k * units + c]; }));
+  DenseProducts dense;
+  dense.forward({x.data(), rows, in}, {w.data(), in, units}, {y_dense.data(), rows, units});
+  EXPECT_EQ(y, y_dense);
+}
+
 // Tiles of 128 columns and 16-float vectors: widths below, at and across them.
 INSTANTIATE_TEST_SUITE_P(Shapes, SparseInputShapes,
                          ::testing::Values(Shape{1, 784, 512}, Shape{16, 37, 5}, Shape{33, 50, 16},
-                                           Shape{70, 64, 130}, Shape{40, 20, 300}),
+                                           Shape{70, 64, 130}, Shape{40, 20, 300},
+                                           Shape{150, 30, 17}),
                          [](const auto& test) { return shape_name(test.param); });
 
 TEST(SparseInput, AccumulatingEqualsAddingTheGradientComputedApart) {

@@ -48,9 +48,11 @@ struct TrainingConfig {
   // The first Dense layer skips zero inputs when the training images'
   // non-zero fraction is below this (0: never).
   double sparse_input_below = 0.3;
-  // A Dense layer of at least 128 units computes its weight gradient from the
-  // non-zero inputs of a batch whose input is less than this fraction
-  // non-zero (0: never). The same bits either way.
+  // A Dense layer of at least 128 units computes its forward product (each
+  // row down its own non-zeros) and its weight gradient from the non-zero
+  // inputs of a batch whose input is less than these fractions non-zero
+  // (0: never). The same bits either way.
+  double sparse_forward_below = 0.3;
   double sparse_gradient_below = 0.5;
   // Ranks on one node sum gradients and share parameters through MPI-3
   // shared memory instead of messages.

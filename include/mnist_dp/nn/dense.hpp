@@ -37,10 +37,10 @@ class DenseLayer final : public Layer {
   void initialize(std::uint64_t seed, std::uint64_t layer_index) override;
   // Forward and weight gradient skip zero inputs (sparse_input.hpp).
   void set_sparse_input(bool sparse) override { sparse_input_ = sparse; }
-  // Layers of at least kSparseGradientMinUnits units only: with fewer, the
-  // lists cost more than the skipped products save.
-  void set_sparse_gradient_below(double below, std::size_t max_rows) override;
-  static constexpr std::size_t kSparseGradientMinUnits = 128;
+  // Layers of at least kSparseMinUnits units only: with fewer, the lists
+  // cost more than the skipped products save.
+  void set_sparse_below(const SparseBelow& below, std::size_t max_training_rows) override;
+  static constexpr std::size_t kSparseMinUnits = 128;
 
   void forward(const StepContext& ctx, ConstMatrixView in, MatrixView out) override;
   void backward(ConstMatrixView in, ConstMatrixView out, MatrixView grad_out,
@@ -56,7 +56,7 @@ class DenseLayer final : public Layer {
   std::size_t bias_;
   AlignedFloats bias_sum_;  // backward's per-batch bias gradient
   bool sparse_input_ = false;
-  double sparse_gradient_below_ = 0.0;
+  SparseBelow sparse_below_;
   SparseInputProducts sparse_;
   DenseProducts dense_;
 };

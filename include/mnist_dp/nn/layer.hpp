@@ -11,6 +11,13 @@
 
 namespace mnist_dp {
 
+// Below which fraction of non-zeros in a batch's input a layer's products
+// skip the zero inputs (0: never). Either way the bits are the same.
+struct SparseBelow {
+  double forward = 0.0;          // the forward product, each row down its own non-zeros
+  double weight_gradient = 0.0;  // the weight gradient
+};
+
 // What a forward pass needs to know about the step it belongs to.
 struct StepContext {
   bool training = false;
@@ -33,10 +40,10 @@ class Layer {
   // Told that its input is mostly zeros (the first layer on MNIST), a layer
   // that can skip zero inputs does so; others ignore it.
   virtual void set_sparse_input(bool /*sparse*/) {}
-  // A layer whose weight gradient can skip zero inputs does so for batches
-  // with fewer than `below` of their inputs non-zero (0: never), with room
-  // for max_rows rows reserved now; others ignore it.
-  virtual void set_sparse_gradient_below(double /*below*/, std::size_t /*max_rows*/) {}
+  // A layer whose products can skip zero inputs does so for batches below
+  // these fractions, with room for training batches of max_training_rows
+  // reserved now; others ignore it.
+  virtual void set_sparse_below(const SparseBelow& /*below*/, std::size_t /*max_training_rows*/) {}
 
   // in: (batch, input_size), out: (batch, output_size).
   virtual void forward(const StepContext& ctx, ConstMatrixView in, MatrixView out) = 0;

@@ -28,10 +28,10 @@ class Model {
   // Glorot-uniform kernels and zero biases, from the seed alone.
   void initialize(std::uint64_t seed);
   // Whether the first layer treats its input (the images) as mostly zeros,
-  // and below which non-zero fraction of a batch's input the layers' weight
-  // gradients skip zero inputs (0: never), for training batches of up to
+  // and below which non-zero fractions of a batch's input the layers'
+  // products skip zero inputs, for training batches of up to
   // max_training_rows. Both paths give the same bits.
-  void set_sparsity(bool sparse_input, double sparse_gradient_below, std::size_t max_training_rows);
+  void set_sparsity(bool sparse_input, const SparseBelow& below, std::size_t max_training_rows);
 
   // x: (batch, input_size) with batch <= max_batch. Returns the logits.
   ConstMatrixView forward(const StepContext& ctx, ConstMatrixView x);

@@ -15,20 +15,30 @@
 
 namespace mnist_dp {
 
-// One non-zero of x in the weight gradient's column lists: where its row's
-// part of dz starts in the packed tile of dz, and its value.
+// One non-zero of x in a list: where the row of the other operand it
+// multiplies starts (in the weight gradient, its row's part of the packed
+// tile of dz; in forward_rows, its row of w), and its value.
 struct SparseEntry {
   std::uint32_t offset;
   float value;
 };
+
+// forward_rows lists this many rows at a time, so its workspace has a fixed size.
+constexpr std::size_t kForwardRowsPerPass = 64;
 
 // The fraction of x's elements that are not zero.
 double nonzero_fraction(ConstMatrixView x);
 
 class SparseInputProducts {
  public:
-  // out (x.rows, w.cols) = x w. w is (x.cols, units).
+  // out (x.rows, w.cols) = x w. w is (x.cols, units). For inputs whose
+  // non-zeros cluster in few columns (pixels), rows share column lists.
   void forward(ConstMatrixView x, ConstMatrixView w, MatrixView out);
+  // The same product with each row run down its own non-zeros: for inputs
+  // whose rows have few non-zeros but hardly share them (ReLU and dropout
+  // outputs). Needs reserve_forward_rows first.
+  void forward_rows(ConstMatrixView x, ConstMatrixView w, MatrixView out);
+  void reserve_forward_rows(std::size_t cols);
   // grad_w (x.cols, dz.cols) = x^T dz, or grad_w += x^T dz with `accumulate`
   // (the sum computed apart, then added: one rounding per element). Rows of
   // grad_w whose input column is all zero are set to zero (kept when
@@ -47,6 +57,8 @@ class SparseInputProducts {
   std::vector<std::uint32_t> column_counts_;  // forward: how many each tile has
   std::vector<std::uint8_t> nonzero_;         // forward: whether a column is among them
   AlignedFloats packed_;                      // forward: each tile's rows at its columns
+  std::vector<SparseEntry> row_entries_;      // forward_rows: the entries of each row of a pass
+  std::vector<std::uint32_t> row_starts_;     // forward_rows: each row's first entry
 };
 
 }  // namespace mnist_dp
