@@ -1,10 +1,10 @@
 // Dense layer: forward and backward over its slices of the flat buffers, with
 // the bias add and activation fused into one pass over the output. The
 // products are dense_products.hpp's, or sparse_input.hpp's for the forward
-// pass and weight gradient of a first layer fed sparse data and for the
-// weight gradient of a batch whose input is mostly zeros (ReLU and dropout
-// outputs). Both kinds sum each element's non-zero terms in the same order,
-// so the choice changes the speed, never the bits.
+// pass and weight gradient of a first layer fed sparse data and for those
+// of a batch whose input is mostly zeros (ReLU and dropout outputs). Both
+// kinds sum each element's non-zero terms in the same order, so the choice
+// changes the speed, never the bits.
 #include "mnist_dp/nn/dense.hpp"
 
 #include <cmath>
@@ -47,8 +47,8 @@ void DenseLayer::set_sparse_below(const SparseBelow& below, std::size_t max_trai
 
 namespace {
 
-// Whether a batch's input is below a non-zero fraction (0: never).
-bool sparse_below(ConstMatrixView in, double below) {
+// Whether less than `below` of a batch's input is non-zero (0: never).
+bool mostly_zeros(ConstMatrixView in, double below) {
   return below > 0.0 && nonzero_fraction(in) < below;
 }
 
@@ -58,7 +58,7 @@ bool sparse_below(ConstMatrixView in, double below) {
 void DenseLayer::forward(const StepContext&, ConstMatrixView in, MatrixView out) {
   if (sparse_input_) {
     sparse_.forward(in, params_.value(kernel_), out);
-  } else if (sparse_below(in, sparse_below_.forward)) {
+  } else if (mostly_zeros(in, sparse_below_.forward)) {
     sparse_.forward_rows(in, params_.value(kernel_), out);
   } else {
     dense_.forward(in, params_.value(kernel_), out);
@@ -72,7 +72,7 @@ void DenseLayer::backward(ConstMatrixView in, ConstMatrixView out, MatrixView gr
                           MatrixView grad_in) {
   activation_backward(activation_, out, grad_out);
   const bool accumulate = params_.accumulating();
-  if (sparse_input_ || sparse_below(in, sparse_below_.weight_gradient)) {
+  if (sparse_input_ || mostly_zeros(in, sparse_below_.weight_gradient)) {
     sparse_.weight_gradient(in, grad_out, accumulate, params_.grad(kernel_));
   } else {
     dense_.weight_gradient(in, grad_out, accumulate, params_.grad(kernel_));
