@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "product_kernel.hpp"
+#include "transpose_kernel.hpp"
 
 namespace mnist_dp {
 namespace {
@@ -17,19 +18,9 @@ namespace {
 using product_kernel::kBlockK;
 using product_kernel::product;
 
-// to (cols, rows) = from (rows, cols) transposed, in 16 x 16 blocks so that
-// the strided side touches 16 cache lines at a time.
+// to (from.cols, from.rows) = from transposed.
 void transpose(ConstMatrixView from, float* to) {
-  constexpr std::size_t kBlock = 16;
-  for (std::size_t r0 = 0; r0 < from.rows; r0 += kBlock) {
-    const std::size_t r1 = std::min(from.rows, r0 + kBlock);
-    for (std::size_t c0 = 0; c0 < from.cols; c0 += kBlock) {
-      const std::size_t c1 = std::min(from.cols, c0 + kBlock);
-      for (std::size_t c = c0; c < c1; ++c) {
-        for (std::size_t r = r0; r < r1; ++r) to[c * from.rows + r] = from.data[r * from.cols + c];
-      }
-    }
-  }
+  transpose_kernel::transpose(from.data, from.rows, from.cols, from.cols, to, from.rows);
 }
 
 }  // namespace
