@@ -56,7 +56,7 @@ class SparseInputProducts {
   AlignedFloats dz_tile_;                     // weight gradient: one tile's columns of dz, packed
   std::vector<std::uint32_t> columns_;        // forward: each tile's non-zero columns
   std::vector<std::uint32_t> column_counts_;  // forward: how many each tile has
-  std::vector<std::uint8_t> nonzero_;         // forward: whether a column is among them
+  std::vector<std::uint32_t> nonzero_bits_;   // forward: which are, 16 columns per element
   AlignedFloats packed_;                      // forward: each tile's rows at its columns
   std::vector<SparseEntry> row_entries_;      // forward_rows: the entries of each row of a pass
   std::vector<std::uint32_t> row_starts_;     // forward_rows: each row's first entry
