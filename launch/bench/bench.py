@@ -4,8 +4,9 @@
 Runs, alternately and ROUNDS times: mnist_dp at -np 2 (configs/mlp512.yaml);
 the same with --deterministic, without the sparse first layer, without the
 hidden layers' sparse products, without shared memory, without the
-sparse first layer and shared memory; at -np 1; with --baseline, another mnist_dp
-binary at -np 2 (an earlier build, to measure a change in the same run);
+sparse first layer and shared memory, and with bf16 products where the build
+has them; at -np 1; with --baseline, another mnist_dp binary at -np 2 (an
+earlier build, to measure a change in the same run);
 PyTorch in one process with 1 and with 2 threads, and PyTorch DDP (gloo) on 2
 processes of 1 thread. The 1-thread and DDP peers run under each of
 OpenBLAS's kernel choices (PEER_KERNELS) and the faster counts, since which
@@ -87,6 +88,14 @@ def steady(result):
     return statistics.mean(s[1:] if len(s) > 1 else s)
 
 
+def bf16_available():
+    """Whether the build accepts training.precision: bf16 (AVX512-BF16)."""
+    cmd = [os.path.join(REPO, "build/mnist_dp"), "--config",
+           os.path.join(REPO, "configs/mlp512.yaml"), "--set", "training.precision=bf16",
+           "--print-config"]
+    return subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
 # mnist_dp variants: (label, epochs key, run_mnist_dp keyword arguments).
 # "main" runs EPOCHS epochs (time to 98% needs several); the others, which
 # measure the levers and -np 1, run LEVER_EPOCHS.
@@ -103,6 +112,8 @@ def variants(baseline):
           {"extra": ["--set", "training.sparse_input_below=0", "--set",
                      "training.shared_memory=false"]}),
          ("mnist_dp_np1", "lever", {"ranks": 1})]
+    if bf16_available():
+        v.append(("mnist_dp_bf16", "lever", {"extra": ["--set", "training.precision=bf16"]}))
     if baseline:
         v.append(("mnist_dp_baseline", "lever",
                   {"env": dict(os.environ, MNIST_DP_BINARY=os.path.abspath(baseline))}))
@@ -118,6 +129,7 @@ LABELS = {
     "mnist_dp_mpi_messages": "mnist_dp -np 2, MPI messages (no shared-memory lever)",
     "mnist_dp_neither_lever": "mnist_dp -np 2, no sparse first layer and no shared memory",
     "mnist_dp_np1": "mnist_dp -np 1",
+    "mnist_dp_bf16": "mnist_dp -np 2, training.precision: bf16 (opt-in)",
     "mnist_dp_baseline": "baseline binary (--baseline), -np 2",
     "torch_1x1_own": "PyTorch, 1 process x 1 thread, OpenBLAS's own kernels",
     "torch_1x1_haswell": "PyTorch, 1 process x 1 thread, OpenBLAS Haswell kernels",
@@ -233,6 +245,9 @@ def main():
     if args.baseline:
         print(f"Baseline binary {args.baseline}: {med['mnist_dp_baseline']:.3f} -> "
               f"{med['mnist_dp']:.3f} s per epoch.")
+    if "mnist_dp_bf16" in med:
+        print(f"Opt-in bf16 products (training.precision: bf16): {med['mnist_dp']:.3f} -> "
+              f"{med['mnist_dp_bf16']:.3f} s per epoch.")
     print(f"The deterministic mode costs {100 * ratios['deterministic_cost']:.0f}% per epoch "
           f"({med['mnist_dp_deterministic']:.3f} vs {med['mnist_dp']:.3f} s).")
     for name in ("mnist_dp", "mnist_dp_neither_lever"):

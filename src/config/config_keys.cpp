@@ -140,6 +140,11 @@ const KeySpec<Config> kConfigKeys[] = {
      "to ~0.2 on MNIST); the same bits either way (0: never)",
      FIELD(c.training.sparse_gradient_below),
      {0, 1}},
+    {"training.precision",
+     "fp32, or bf16: the dense products of training steps round both operands to bfloat16 and "
+     "sum in float32 (AVX512-BF16; evaluation, products that skip zeros and the weights stay "
+     "float32)",
+     FIELD(c.training.precision)},
     {"training.shared_memory",
      "ranks that all share one node reduce gradients and share parameters in shared memory "
      "(false: MPI messages)",

@@ -2,6 +2,8 @@
 // defaults that follow from a dataset's name.
 #include "config_internal.hpp"
 #include "mnist_dp/config/config_keys.hpp"
+#include "mnist_dp/nn/bf16_products.hpp"
+#include "mnist_dp/nn/dense_products.hpp"
 
 namespace mnist_dp {
 namespace {
@@ -35,6 +37,12 @@ void validate_model(const ModelSpec& model, const std::string& source) {
 
 void validate_config(const Config& config, const std::string& source) {
   validate_model(config.model, source);
+  if (config.training.precision == Precision::kBf16 && !bf16_products_available()) {
+    throw ConfigError(source +
+                      ": training.precision: bf16 needs a build for a CPU with AVX512-BF16 "
+                      "instructions (this build's products: " +
+                      dense_products_isa() + ")");
+  }
   if (config.optimizer.schedule.warmup_epochs >= static_cast<double>(config.training.epochs)) {
     throw ConfigError(source +
                       ": optimizer.schedule.warmup_epochs: must be less than training.epochs (" +

@@ -4,7 +4,10 @@
 // pass and weight gradient of a first layer fed sparse data and for those
 // of a batch whose input is mostly zeros (ReLU and dropout outputs). Both
 // kinds sum each element's non-zero terms in the same order, so the choice
-// changes the speed, never the bits.
+// changes the speed, never the bits. With training.precision bf16 the dense
+// products of training steps are bf16_products.hpp's, whose bits differ
+// from the sparse kernels'; the choice then depends only on the rows given
+// (a shard in the deterministic mode), so it is the same at any rank count.
 #include "mnist_dp/nn/dense.hpp"
 
 #include <cmath>
@@ -45,6 +48,11 @@ void DenseLayer::set_sparse_below(const SparseBelow& below, std::size_t max_trai
   if (sparse_below_.forward > 0.0) sparse_.reserve_forward_rows(in_);
 }
 
+void DenseLayer::set_precision(Precision precision, std::size_t max_training_rows) {
+  precision_ = precision;
+  if (precision_ == Precision::kBf16) bf16_.reserve(max_training_rows, in_, units_);
+}
+
 namespace {
 
 // Whether less than `below` of a batch's input is non-zero (0: never).
@@ -55,11 +63,13 @@ bool mostly_zeros(ConstMatrixView in, double below) {
 }  // namespace
 
 // in: (batch, in_), out: (batch, units_). out = f(in W + b).
-void DenseLayer::forward(const StepContext&, ConstMatrixView in, MatrixView out) {
+void DenseLayer::forward(const StepContext& ctx, ConstMatrixView in, MatrixView out) {
   if (sparse_input_) {
     sparse_.forward(in, params_.value(kernel_), out);
   } else if (mostly_zeros(in, sparse_below_.forward)) {
     sparse_.forward_rows(in, params_.value(kernel_), out);
+  } else if (ctx.training && precision_ == Precision::kBf16) {
+    bf16_.forward(in, params_.value(kernel_), out);
   } else {
     dense_.forward(in, params_.value(kernel_), out);
   }
@@ -72,8 +82,11 @@ void DenseLayer::backward(ConstMatrixView in, ConstMatrixView out, MatrixView gr
                           MatrixView grad_in) {
   activation_backward(activation_, out, grad_out);
   const bool accumulate = params_.accumulating();
+  const bool bf16 = precision_ == Precision::kBf16;
   if (sparse_input_ || mostly_zeros(in, sparse_below_.weight_gradient)) {
     sparse_.weight_gradient(in, grad_out, accumulate, params_.grad(kernel_));
+  } else if (bf16) {
+    bf16_.weight_gradient(in, grad_out, accumulate, params_.grad(kernel_));
   } else {
     dense_.weight_gradient(in, grad_out, accumulate, params_.grad(kernel_));
   }
@@ -87,7 +100,12 @@ void DenseLayer::backward(ConstMatrixView in, ConstMatrixView out, MatrixView gr
   }
   float* db = params_.grad(bias_).data;
   for (std::size_t c = 0; c < units_; ++c) db[c] = accumulate ? db[c] + sum[c] : sum[c];
-  if (grad_in.data) dense_.input_gradient(grad_out, params_.value(kernel_), grad_in);
+  if (!grad_in.data) return;
+  if (bf16) {
+    bf16_.input_gradient(grad_out, params_.value(kernel_), grad_in);
+  } else {
+    dense_.input_gradient(grad_out, params_.value(kernel_), grad_in);
+  }
 }
 
 }  // namespace mnist_dp

@@ -3,7 +3,8 @@
 // 16 cache lines at a time; a whole block is transposed in 16 vector
 // registers by four rounds of shuffles (unpack, unpack pairs, two of 128-bit
 // quarters: vunpcklps, vunpcklpd and vshuff32x4 with AVX-512). Copies values
-// only, so the bits never change.
+// only, so the bits never change; T is any 4-byte type (floats, or the bf16
+// products' pairs of halves).
 #pragma once
 
 #include <algorithm>
@@ -16,7 +17,9 @@ constexpr std::size_t kBlock = 16;
 using Vec = float __attribute__((vector_size(64)));  // 16 floats
 
 // One whole 16 x 16 block.
-inline void whole_block(const float* from, std::size_t ld_from, float* to, std::size_t ld_to) {
+template <typename T>
+void whole_block(const T* from, std::size_t ld_from, T* to, std::size_t ld_to) {
+  static_assert(sizeof(T) == sizeof(float));
   Vec r[kBlock], t[kBlock];
   for (std::size_t i = 0; i < kBlock; ++i) std::memcpy(&r[i], from + i * ld_from, sizeof(Vec));
   for (std::size_t i = 0; i < kBlock; i += 2) {  // rows interleaved, per 128-bit quarter
@@ -58,8 +61,9 @@ inline void whole_block(const float* from, std::size_t ld_from, float* to, std::
 
 // to(c, r) = from(r, c) for r < rows, c < cols; rows of `from` are ld_from
 // floats apart, those of `to` ld_to.
-inline void transpose(const float* from, std::size_t rows, std::size_t cols, std::size_t ld_from,
-                      float* to, std::size_t ld_to) {
+template <typename T>
+void transpose(const T* from, std::size_t rows, std::size_t cols, std::size_t ld_from, T* to,
+               std::size_t ld_to) {
   for (std::size_t r0 = 0; r0 < rows; r0 += kBlock) {
     const std::size_t r1 = std::min(rows, r0 + kBlock);
     for (std::size_t c0 = 0; c0 < cols; c0 += kBlock) {

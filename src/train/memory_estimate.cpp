@@ -66,11 +66,14 @@ MemoryEstimate estimate_rank_memory(const Config& config, std::size_t features,
                                     std::size_t train_count, std::size_t test_count,
                                     std::size_t num_classes, int ranks) {
   double params = 0, widths = 0, widest = static_cast<double>(features), dense_inputs = 0;
+  double kernel_sizes = 0, dense_widths = 0;  // over Dense layers: in * units, 2 in + units
   double width = static_cast<double>(features);
   for (const LayerSpec& layer : config.model.layers) {
     if (layer.kind == LayerKind::kDense) {
       params += width * static_cast<double>(layer.units) + static_cast<double>(layer.units);
       dense_inputs += width;
+      kernel_sizes += width * static_cast<double>(layer.units);
+      dense_widths += 2 * width + static_cast<double>(layer.units);
       width = static_cast<double>(layer.units);
     }
     widths += width;
@@ -96,6 +99,12 @@ MemoryEstimate estimate_rank_memory(const Config& config, std::size_t features,
   e.buffer_bytes = (rows * (2 * widths + 2 * widest + static_cast<double>(num_classes + features)) +
                     listed_rows * 2 * dense_inputs) *
                    kFloat;
+  // bf16 products: each Dense layer's packed operands (its kernel as pairs of
+  // halves, a training batch's input and dz, and the transposed input
+  // gradient), 4 bytes per pair or float.
+  if (config.training.precision == Precision::kBf16) {
+    e.buffer_bytes += (kernel_sizes + local_batch * dense_widths) * kFloat;
+  }
   // A checkpoint gathers the full optimizer slots on every rank; rank 0 also
   // holds the checkpoint's copy and the HDF5 image built from it, twice.
   if (!config.output.checkpoint_dir.empty()) {

@@ -63,6 +63,7 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
   model_.set_sparsity(sparse_input(),
                       {config.training.sparse_forward_below, config.training.sparse_gradient_below},
                       sampler_.max_local_batch());
+  model_.set_precision(config.training.precision, sampler_.max_local_batch());
   if (config.training.deterministic) {
     sharded_ = std::make_unique<ShardedGradient>(model_, comm, sampler_.batch_sizes());
   }

@@ -3,6 +3,7 @@
 // lines at -np 1, 2, 3, 4 and 8; a checkpoint resumed at another rank count
 // ends byte-identical to the uninterrupted run. Each comparison is shown
 // able to fail: without the mode, -np 1 and -np 2 end with different bytes.
+// The same holds with bf16 products.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -11,6 +12,7 @@
 
 #include "e2e_support.hpp"
 #include "mnist_dp/io/checkpoint.hpp"
+#include "mnist_dp/nn/bf16_products.hpp"
 
 namespace mnist_dp::testing {
 namespace {
@@ -71,6 +73,28 @@ TEST(Determinism, SameBytesAtOneTwoThreeFourAndEightRanks) {
   const TrainedState plain2 = train(2, dir.file("plain2"), two_epochs);
   EXPECT_FALSE(plain1.state == plain2.state) << "the plain mode matched across -np: the "
                                                 "comparison cannot tell";
+}
+
+// bf16 products keep the promise: each shard's rows decide their own
+// products, so -np 1, 2 and 3 (shards split unevenly) end byte-identical;
+// and they are in use: float32 products end with other bytes.
+TEST(Determinism, Bf16ProductsGiveTheSameBytesAtAnyRankCount) {
+  if (!bf16_products_available()) GTEST_SKIP() << "this build has no AVX512-BF16";
+  TempDir dir;
+  const std::string small =
+      "--deterministic --set data.train_limit=1280 --set data.test_limit=500 "
+      "--set training.epochs=2 ";
+  const TrainedState reference = train(1, dir.file("np1"), small + "--set training.precision=bf16");
+  ASSERT_FALSE(reference.state.empty());
+  for (int ranks : {2, 3}) {
+    const TrainedState run = train(ranks, dir.file("np" + std::to_string(ranks)),
+                                   small + "--set training.precision=bf16");
+    EXPECT_TRUE(run.state == reference.state)
+        << "weights or optimizer state differ at -np " << ranks;
+    EXPECT_EQ(run.epochs, reference.epochs) << "at -np " << ranks;
+  }
+  const TrainedState fp32 = train(1, dir.file("fp32"), small);
+  EXPECT_FALSE(fp32.state == reference.state) << "bf16 and fp32 products ended with the same bytes";
 }
 
 // 1280 images: 10 steps per epoch, 20 in all. Checkpoints taken every 5 steps

@@ -96,5 +96,30 @@ TEST(DenseLayerProducts, BothPathsGiveTheSameBits) {
   EXPECT_EQ(sparse.input_grad, dense.input_grad);
 }
 
+// training.precision bf16: a training step's forward product is the bf16
+// one, evaluation's stays float32 (the same bits as without bf16).
+TEST(DenseLayerProducts, Bf16RunsInTrainingStepsOnly) {
+  if (!bf16_products_available()) GTEST_SKIP() << "this build has no AVX512-BF16";
+  constexpr std::size_t kUnits = 40;
+  const std::vector<float> x = random_matrix(kRows * kIn, 31);
+  const auto output = [&](Precision precision, bool training) {
+    ParameterBuffer params;
+    DenseSettings settings;
+    settings.units = kUnits;
+    DenseLayer dense("dense", settings, kIn, params);
+    params.allocate();
+    dense.initialize(3, 0);
+    dense.set_precision(precision, kRows);
+    StepContext ctx;
+    ctx.training = training;
+    std::vector<float> out(kRows * kUnits);
+    dense.forward(ctx, {x.data(), kRows, kIn}, {out.data(), kRows, kUnits});
+    return out;
+  };
+  EXPECT_EQ(output(Precision::kBf16, false), output(Precision::kFp32, false));
+  EXPECT_NE(output(Precision::kBf16, true), output(Precision::kFp32, true));
+  EXPECT_EQ(output(Precision::kFp32, true), output(Precision::kFp32, false));
+}
+
 }  // namespace
 }  // namespace mnist_dp

@@ -1,6 +1,7 @@
 // The training loop allocates nothing per step: a counting global operator new
-// compares whole runs whose only difference is the number of steps per epoch,
-// so set-up and per-epoch allocations cancel and any per-step one shows.
+// (plain and aligned) compares whole runs whose only difference is the number
+// of steps per epoch, so set-up and per-epoch allocations cancel and any
+// per-step one shows; in float32 and bf16, plain and deterministic.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -8,6 +9,7 @@
 #include <new>
 
 #include "mnist_dp/comm/local_communicator.hpp"
+#include "mnist_dp/nn/bf16_products.hpp"
 #include "mnist_dp/train/trainer.hpp"
 
 namespace {
@@ -21,6 +23,15 @@ void* operator new(std::size_t size) {
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+// The cache-line-aligned buffers (AlignedFloats) take the aligned form.
+void* operator new(std::size_t size, std::align_val_t alignment) {
+  ++allocations;
+  const auto align = static_cast<std::size_t>(alignment);
+  if (void* p = std::aligned_alloc(align, (size + align - 1) / align * align)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace mnist_dp {
 namespace {
@@ -41,12 +52,14 @@ DatasetPair synthetic(std::size_t train_count) {
 }
 
 // Heap allocations of a whole 2-epoch run (set-up included) at batch 128.
-long allocations_of_run(std::size_t train_count, bool deterministic) {
+long allocations_of_run(std::size_t train_count, bool deterministic, bool bf16) {
   const Config config = parse_config(
       "model:\n  layers:\n    - {type: dense, units: 64, activation: relu, kernel_l2: 1.0e-4}\n"
       "    - {type: dropout, rate: 0.2}\n    - {type: dense, units: 10, activation: softmax}\n"
       "training: {epochs: 2, batch_size: 128}\noutput: {checkpoint_dir: ''}\n",
-      "test", {deterministic ? "training.deterministic=true" : "training.deterministic=false"});
+      "test",
+      {deterministic ? "training.deterministic=true" : "training.deterministic=false",
+       bf16 ? "training.precision=bf16" : "training.precision=fp32"});
   const DatasetPair data = synthetic(train_count);
   LocalCommunicator comm;
   const long before = allocations.load();
@@ -58,13 +71,18 @@ long allocations_of_run(std::size_t train_count, bool deterministic) {
 }
 
 TEST(NoAllocation, TrainingStepsAllocateNothing) {
-  for (bool deterministic : {false, true}) {
-    allocations_of_run(512, deterministic);  // first use: one-time initialisation in libraries
-    const long four_steps = allocations_of_run(512, deterministic);    // 4 steps per epoch
-    const long eight_steps = allocations_of_run(1024, deterministic);  // 8 steps per epoch
-    EXPECT_GT(four_steps, 0);  // the counter works: set-up allocates
-    EXPECT_EQ(eight_steps, four_steps) << "8 more steps allocated " << eight_steps - four_steps
-                                       << " times (deterministic: " << deterministic << ")";
+  for (bool bf16 : {false, true}) {
+    if (bf16 && !bf16_products_available()) continue;
+    for (bool deterministic : {false, true}) {
+      // First use: one-time initialisation in libraries.
+      allocations_of_run(512, deterministic, bf16);
+      const long four_steps = allocations_of_run(512, deterministic, bf16);    // 4 steps per epoch
+      const long eight_steps = allocations_of_run(1024, deterministic, bf16);  // 8 steps per epoch
+      EXPECT_GT(four_steps, 0);  // the counter works: set-up allocates
+      EXPECT_EQ(eight_steps, four_steps)
+          << "8 more steps allocated " << eight_steps - four_steps
+          << " times (deterministic: " << deterministic << ", bf16: " << bf16 << ")";
+    }
   }
 }
 

@@ -14,6 +14,7 @@
 #include "mnist_dp/comm/communicator.hpp"
 #include "mnist_dp/core/errors.hpp"
 #include "mnist_dp/data/dataset.hpp"
+#include "mnist_dp/nn/layer.hpp"
 #include "mnist_dp/nn/model_spec.hpp"
 #include "mnist_dp/optim/optimizer.hpp"
 #include "mnist_dp/optim/schedule.hpp"
@@ -57,6 +58,9 @@ struct TrainingConfig {
   // Ranks on one node sum gradients and share parameters through MPI-3
   // shared memory instead of messages.
   bool shared_memory = true;
+  // The dense products of training steps in float32 or bf16 (a build for a
+  // CPU with AVX512-BF16 only).
+  Precision precision = Precision::kFp32;
 };
 
 // What a training run prints (output.verbose, --verbose), as Keras's `verbose`.

@@ -19,9 +19,9 @@ namespace mnist_dp {
 // The field a key sets. Strings are text, size_t counts (integers), double
 // and float numbers, bool true/false, enums one of their names, and the layer
 // list a YAML list of maps read with layer_keys().
-using FieldRef =
-    std::variant<std::string*, std::size_t*, double*, float*, bool*, OptimizerKind*, ScheduleKind*,
-                 DatasetKind*, Loss*, LayerKind*, Activation*, Verbosity*, std::vector<LayerSpec>*>;
+using FieldRef = std::variant<std::string*, std::size_t*, double*, float*, bool*, OptimizerKind*,
+                              ScheduleKind*, DatasetKind*, Loss*, LayerKind*, Activation*,
+                              Precision*, Verbosity*, std::vector<LayerSpec>*>;
 
 // Allowed values of a number ([lo, hi], an end excluded when open), or of a
 // count (lo is 0 or 1; hi unused).
@@ -82,6 +82,11 @@ template <>
 struct EnumNames<LayerKind> {
   static constexpr std::string_view what = "layer type";
   static constexpr std::string_view names[] = {"dense", "activation", "dropout"};
+};
+template <>
+struct EnumNames<Precision> {
+  static constexpr std::string_view what = "precision";
+  static constexpr std::string_view names[] = {"fp32", "bf16"};
 };
 template <>
 struct EnumNames<Verbosity> {

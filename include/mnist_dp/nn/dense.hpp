@@ -6,6 +6,7 @@
 
 #include "mnist_dp/core/aligned_buffer.hpp"
 #include "mnist_dp/nn/activation.hpp"
+#include "mnist_dp/nn/bf16_products.hpp"
 #include "mnist_dp/nn/dense_products.hpp"
 #include "mnist_dp/nn/params.hpp"
 #include "mnist_dp/nn/sparse_input.hpp"
@@ -41,6 +42,7 @@ class DenseLayer final : public Layer {
   // cost more than the skipped products save.
   void set_sparse_below(const SparseBelow& below, std::size_t max_training_rows) override;
   static constexpr std::size_t kSparseMinUnits = 128;
+  void set_precision(Precision precision, std::size_t max_training_rows) override;
 
   void forward(const StepContext& ctx, ConstMatrixView in, MatrixView out) override;
   void backward(ConstMatrixView in, ConstMatrixView out, MatrixView grad_out,
@@ -57,8 +59,10 @@ class DenseLayer final : public Layer {
   AlignedFloats bias_sum_;  // backward's per-batch bias gradient
   bool sparse_input_ = false;
   SparseBelow sparse_below_;
+  Precision precision_ = Precision::kFp32;
   SparseInputProducts sparse_;
   DenseProducts dense_;
+  Bf16Products bf16_;
 };
 
 }  // namespace mnist_dp

@@ -18,6 +18,11 @@ struct SparseBelow {
   double weight_gradient = 0.0;  // the weight gradient
 };
 
+// What the dense products of training steps compute in (training.precision):
+// float32, or bfloat16 operands summed in float32 (bf16_products.hpp).
+// Evaluation always runs float32, and products that skip zeros stay float32.
+enum class Precision { kFp32, kBf16 };
+
 // What a forward pass needs to know about the step it belongs to.
 struct StepContext {
   bool training = false;
@@ -44,6 +49,10 @@ class Layer {
   // these fractions, with room for training batches of max_training_rows
   // reserved now; others ignore it.
   virtual void set_sparse_below(const SparseBelow& /*below*/, std::size_t /*max_training_rows*/) {}
+  // The precision of the layer's dense products in training steps, with room
+  // for training batches of max_training_rows reserved now; layers without
+  // products ignore it.
+  virtual void set_precision(Precision /*precision*/, std::size_t /*max_training_rows*/) {}
 
   // in: (batch, input_size), out: (batch, output_size).
   virtual void forward(const StepContext& ctx, ConstMatrixView in, MatrixView out) = 0;

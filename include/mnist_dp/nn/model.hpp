@@ -32,6 +32,8 @@ class Model {
   // products skip zero inputs, for training batches of up to
   // max_training_rows. Both paths give the same bits.
   void set_sparsity(bool sparse_input, const SparseBelow& below, std::size_t max_training_rows);
+  // The precision of every layer's dense products in training steps.
+  void set_precision(Precision precision, std::size_t max_training_rows);
 
   // x: (batch, input_size) with batch <= max_batch. Returns the logits.
   ConstMatrixView forward(const StepContext& ctx, ConstMatrixView x);
