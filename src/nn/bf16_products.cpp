@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "product_kernel.hpp"
 #include "transpose_kernel.hpp"
 
 #ifdef __AVX512BF16__
@@ -30,11 +31,11 @@ bool bf16_products_available() {
 #ifdef __AVX512BF16__
 namespace {
 
-constexpr std::size_t kLanes = 16;
-constexpr std::size_t kRows = 8;  // rows per tile
-constexpr std::size_t kVecs = 3;  // at most 3 vectors per tile: 24 accumulators
+using product_kernel::kLanes;
+using product_kernel::mask_of;
+using product_kernel::kRows;  // rows per tile
+using product_kernel::kVecs;  // at most 3 vectors per tile: 24 accumulators
 
-__mmask16 mask_of(std::size_t lanes) { return static_cast<__mmask16>((1u << lanes) - 1u); }
 
 // The 32 floats at x (the first `count`, the rest zero) as 16 pair words.
 __m512i pairs_along(const float* x, std::size_t count) {
@@ -136,22 +137,15 @@ void strip(const PairOperands& o, std::size_t rows, std::size_t j0, std::size_t 
 }
 
 // out (rows, cols) = left right over `pairs`, or out += it with `add`; the
-// columns cut into as few strips of at most kVecs vectors as hold them.
+// columns cut into strips as the float products cut them.
 void product(const PairOperands& o, std::size_t rows, std::size_t cols, std::size_t pairs,
              bool add) {
   using Strip =
       void (*)(const PairOperands&, std::size_t, std::size_t, std::size_t, std::size_t, bool);
   constexpr Strip kStrips[kVecs] = {strip<1>, strip<2>, strip<3>};
-  const std::size_t vectors = (cols + kLanes - 1) / kLanes;
-  const std::size_t strips = (vectors + kVecs - 1) / kVecs;
-  std::size_t j0 = 0;
-  for (std::size_t s = 0; s < strips; ++s) {
-    const std::size_t strip_vectors = vectors / strips + (s < vectors % strips ? 1 : 0);
-    const std::size_t width = std::min(strip_vectors * kLanes, cols - j0);
-    const std::size_t part = width - (strip_vectors - 1) * kLanes;
-    kStrips[strip_vectors - 1](o, rows, j0, part, pairs, add);
-    j0 += width;
-  }
+  product_kernel::for_each_strip(cols, [&](std::size_t j0, std::size_t width, std::size_t vectors) {
+    kStrips[vectors - 1](o, rows, j0, width - (vectors - 1) * kLanes, pairs, add);
+  });
 }
 
 void grow(AlignedPairs& buffer, std::size_t size) {

@@ -33,13 +33,26 @@ struct Results {
 // over an input 30% non-zero whose column kZeroColumn is all zero; a NaN, if
 // asked for, goes into that column's row of the kernel (element 1) or into
 // element (2, 1) of dL/d(out).
-Results run(std::size_t units, const SparseBelow& below, NaNIn nan) {
+// A linear Dense layer of `units` units over kIn inputs with its own
+// parameters, initialised from seed 3.
+struct OneLayer {
+  static DenseSettings linear(std::size_t units) {
+    DenseSettings settings;
+    settings.units = units;
+    return settings;
+  }
+  explicit OneLayer(std::size_t units) : dense("dense", linear(units), kIn, params) {
+    params.allocate();
+    dense.initialize(3, 0);
+  }
   ParameterBuffer params;
-  DenseSettings settings;
-  settings.units = units;
-  DenseLayer dense("dense", settings, kIn, params);
-  params.allocate();
-  dense.initialize(3, 0);
+  DenseLayer dense;
+};
+
+Results run(std::size_t units, const SparseBelow& below, NaNIn nan) {
+  OneLayer layer(units);
+  ParameterBuffer& params = layer.params;
+  DenseLayer& dense = layer.dense;
   dense.set_sparse_below(below, kRows);
   if (nan == NaNIn::kWeights) params.values()[kZeroColumn * units + 1] = kNaN;
   std::vector<float> x = random_matrix(kRows * kIn, 11, 0.3);
@@ -103,12 +116,8 @@ TEST(DenseLayerProducts, Bf16RunsInTrainingStepsOnly) {
   constexpr std::size_t kUnits = 40;
   const std::vector<float> x = random_matrix(kRows * kIn, 31);
   const auto output = [&](Precision precision, bool training) {
-    ParameterBuffer params;
-    DenseSettings settings;
-    settings.units = kUnits;
-    DenseLayer dense("dense", settings, kIn, params);
-    params.allocate();
-    dense.initialize(3, 0);
+    OneLayer layer(kUnits);
+    DenseLayer& dense = layer.dense;
     dense.set_precision(precision, kRows);
     StepContext ctx;
     ctx.training = training;
