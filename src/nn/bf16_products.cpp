@@ -32,10 +32,9 @@ bool bf16_products_available() {
 namespace {
 
 using product_kernel::kLanes;
-using product_kernel::mask_of;
 using product_kernel::kRows;  // rows per tile
 using product_kernel::kVecs;  // at most 3 vectors per tile: 24 accumulators
-
+using product_kernel::mask_of;
 
 // The 32 floats at x (the first `count`, the rest zero) as 16 pair words.
 __m512i pairs_along(const float* x, std::size_t count) {
