@@ -62,7 +62,8 @@ void for_each_bit(std::uint32_t bits, std::size_t k0, Visit visit) {
 // visit(k) for each k < n with x[k] != 0, ascending. A vector of x is
 // compared at once and its set bits walked, so that the only branches are
 // the loops': a branch per element mispredicts on inputs that are zero at
-// random, which made building the lists cost a third of the products.
+// random (with one, building the lists took 16% of a -np 1 run on Zen 4,
+// about 30% of the sparse products' time; walking the bits halved it).
 template <typename Visit>
 void for_each_nonzero(const float* x, std::size_t n, Visit visit) {
   for (std::size_t k0 = 0; k0 < n; k0 += kLanes) {
