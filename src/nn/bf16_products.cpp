@@ -147,21 +147,42 @@ void product(const PairOperands& o, std::size_t rows, std::size_t cols, std::siz
   });
 }
 
-void grow(AlignedPairs& buffer, std::size_t size) {
+template <typename Buffer>
+void grow_to(Buffer& buffer, std::size_t size) {
   if (buffer.size() < size) buffer.resize(size);
 }
 
 }  // namespace
 
+Bf16Products::Sizes Bf16Products::forward_sizes(std::size_t rows, std::size_t inputs,
+                                                std::size_t units) {
+  const std::size_t pairs = (inputs + 1) / 2;  // x and w paired along the inputs
+  return {rows * pairs, pairs * units, 0, 0};
+}
+
+Bf16Products::Sizes Bf16Products::weight_gradient_sizes(std::size_t rows, std::size_t inputs,
+                                                        std::size_t units) {
+  const std::size_t pairs = (rows + 1) / 2;  // x and dz paired across rows
+  return {pairs * inputs, pairs * units, 0, 0};
+}
+
+Bf16Products::Sizes Bf16Products::input_gradient_sizes(std::size_t rows, std::size_t inputs,
+                                                       std::size_t units) {
+  const std::size_t pairs = (units + 1) / 2;  // w and dz paired along the units
+  return {inputs * pairs, rows * pairs, pairs * rows, rows * inputs};
+}
+
+void Bf16Products::grow(const Sizes& sizes) {
+  grow_to(left_, sizes.left);
+  grow_to(right_, sizes.right);
+  grow_to(right_t_, sizes.right_t);
+  grow_to(out_t_, sizes.out_t);
+}
+
 void Bf16Products::reserve(std::size_t max_rows, std::size_t inputs, std::size_t units) {
-  const std::size_t row_pairs = (max_rows + 1) / 2, input_pairs = (inputs + 1) / 2,
-                    unit_pairs = (units + 1) / 2;
-  // left: x or w paired (forward, input gradient), x across rows (weight
-  // gradient); right: w across rows (forward), dz (the gradients).
-  grow(left_, std::max({max_rows * input_pairs, row_pairs * inputs, inputs * unit_pairs}));
-  grow(right_, std::max({input_pairs * units, row_pairs * units, max_rows * unit_pairs}));
-  grow(right_t_, unit_pairs * max_rows);
-  if (out_t_.size() < max_rows * inputs) out_t_.resize(max_rows * inputs);
+  grow(forward_sizes(max_rows, inputs, units));
+  grow(weight_gradient_sizes(max_rows, inputs, units));
+  grow(input_gradient_sizes(max_rows, inputs, units));
 }
 
 void Bf16Products::forward(ConstMatrixView x, ConstMatrixView w, MatrixView out) {
@@ -169,8 +190,7 @@ void Bf16Products::forward(ConstMatrixView x, ConstMatrixView w, MatrixView out)
     throw std::logic_error("Bf16Products::forward: shape mismatch");
   }
   const std::size_t pairs = (x.cols + 1) / 2;
-  grow(left_, x.rows * pairs);
-  grow(right_, pairs * w.cols);
+  grow(forward_sizes(x.rows, x.cols, w.cols));
   pack_along_rows(x, left_.data());
   pack_across_rows(w, right_.data());
   product({left_.data(), pairs, 1, right_.data(), w.cols, out.data, out.cols}, x.rows, w.cols,
@@ -183,8 +203,7 @@ void Bf16Products::weight_gradient(ConstMatrixView x, ConstMatrixView dz, bool a
     throw std::logic_error("Bf16Products::weight_gradient: shape mismatch");
   }
   const std::size_t pairs = (x.rows + 1) / 2;
-  grow(left_, pairs * x.cols);
-  grow(right_, pairs * dz.cols);
+  grow(weight_gradient_sizes(x.rows, x.cols, dz.cols));
   pack_across_rows(x, left_.data());
   pack_across_rows(dz, right_.data());
   product({left_.data(), 1, x.cols, right_.data(), dz.cols, grad_w.data, grad_w.cols}, x.cols,
@@ -198,10 +217,7 @@ void Bf16Products::input_gradient(ConstMatrixView dz, ConstMatrixView w, MatrixV
   // grad_in^T (w.rows, dz.rows) = w dz^T: left w paired along its rows,
   // right pair row p = word p of every row of dz paired along its rows.
   const std::size_t pairs = (w.cols + 1) / 2;
-  grow(left_, w.rows * pairs);
-  grow(right_, dz.rows * pairs);
-  grow(right_t_, pairs * dz.rows);
-  if (out_t_.size() < grad_in.size()) out_t_.resize(grad_in.size());
+  grow(input_gradient_sizes(dz.rows, w.rows, w.cols));
   pack_along_rows(w, left_.data());
   pack_along_rows(dz, right_.data());
   transpose_kernel::transpose(right_.data(), dz.rows, pairs, pairs, right_t_.data(), dz.rows);

@@ -35,6 +35,17 @@ class Bf16Products {
   void reserve(std::size_t max_rows, std::size_t inputs, std::size_t units);
 
  private:
+  // What a product needs of the workspace for `rows` rows of a layer of
+  // `inputs` and `units`: pair words of left_, right_ and right_t_, floats
+  // of out_t_. reserve and the products size it from the same functions.
+  struct Sizes {
+    std::size_t left, right, right_t, out_t;
+  };
+  static Sizes forward_sizes(std::size_t rows, std::size_t inputs, std::size_t units);
+  static Sizes weight_gradient_sizes(std::size_t rows, std::size_t inputs, std::size_t units);
+  static Sizes input_gradient_sizes(std::size_t rows, std::size_t inputs, std::size_t units);
+  void grow(const Sizes& sizes);
+
   // Workspace, reserved at set-up or grown on first use, then reused.
   AlignedPairs left_, right_, right_t_;
   AlignedFloats out_t_;  // input gradient: grad_in transposed
