@@ -149,6 +149,12 @@ const KeySpec<Config> kConfigKeys[] = {
      "ranks that all share one node reduce gradients and share parameters in shared memory "
      "(false: MPI messages)",
      FIELD(c.training.shared_memory)},
+    {"training.streaming_stores",
+     "with shared memory, what other ranks' cores read next is written with streaming stores, "
+     "past this core's caches: much faster where stores to lines another core holds are slow "
+     "(VMs whose cores sit on different dies), a few % slower where the cores share a cache; "
+     "the same bits either way",
+     FIELD(c.training.streaming_stores)},
     {"output.checkpoint_dir", "where checkpoints go (empty: none)", FIELD(c.output.checkpoint_dir)},
     {"output.checkpoint_every_epochs", "0: only at the end of training",
      FIELD(c.output.checkpoint_every_epochs), kNonNegative},

@@ -84,7 +84,8 @@ void DenseLayer::backward(ConstMatrixView in, ConstMatrixView out, MatrixView gr
   const bool accumulate = params_.accumulating();
   const bool bf16 = precision_ == Precision::kBf16;
   if (sparse_input_ || mostly_zeros(in, sparse_below_.weight_gradient)) {
-    sparse_.weight_gradient(in, grad_out, accumulate, params_.grad(kernel_));
+    sparse_.weight_gradient(in, grad_out, accumulate, params_.grad(kernel_),
+                            params_.grad_rows_read_here(kernel_));
   } else if (bf16) {
     bf16_.weight_gradient(in, grad_out, accumulate, params_.grad(kernel_));
   } else {

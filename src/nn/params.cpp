@@ -19,11 +19,26 @@ void ParameterBuffer::allocate() {
   grads_ = own_grads_;
 }
 
-void ParameterBuffer::place_grads(std::span<float> grads) {
+void ParameterBuffer::place_grads(std::span<float> grads, IndexRange read_here) {
   if (grads.size() != size())
     throw std::invalid_argument("ParameterBuffer::place_grads: wrong size");
   grads_ = grads;
   own_grads_ = {};
+  read_here_ = read_here;
+}
+
+IndexRange ParameterBuffer::grad_rows_read_here(std::size_t handle) const {
+  const ParamTensor& t = tensors_.at(handle);
+  if (grad_target_ || t.cols == 0) return {};  // a target is read by this core
+  // Row r holds elements [offset + r cols, offset + (r + 1) cols); it is
+  // read here if any of them is in read_here_.
+  const auto rows_before = [&](std::size_t i, std::size_t round_up) {
+    if (i <= t.offset) return std::size_t{0};
+    if (i - t.offset >= t.size()) return t.rows;
+    return (i - t.offset + round_up) / t.cols;
+  };
+  const std::size_t last = rows_before(read_here_.end, t.cols - 1);
+  return {std::min(rows_before(read_here_.begin, 0), last), last};
 }
 
 MatrixView ParameterBuffer::value(std::size_t handle) {

@@ -47,6 +47,13 @@ inline Vec broadcast(float x) { return _mm512_set1_ps(x); }
 inline Vec broadcast(float x) { return Vec{} + x; }
 #endif
 
+// A store past this core's caches (core/streaming_stores.hpp); p on a 64-byte boundary.
+#ifdef __AVX512F__
+inline void stream(float* p, Vec v) { _mm512_stream_ps(p, v); }
+#else
+inline void stream(float* p, Vec v) { store(p, v); }
+#endif
+
 // The first `lanes` floats at p, the other lanes zero; and the store of them.
 #ifdef __AVX512F__
 inline __mmask16 mask_of(std::size_t lanes) { return static_cast<__mmask16>((1u << lanes) - 1u); }

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "mnist_dp/core/streaming_stores.hpp"
 #include "product_kernel.hpp"
 
 namespace mnist_dp {
@@ -76,10 +77,12 @@ void for_each_nonzero(const float* x, std::size_t n, Visit visit) {
 // e.offset + cols), where cols is V * 16 less the lanes the last vector
 // leaves out (never read: the rows of `tile` may end there); with
 // `accumulate`, out += that sum (rows without entries left as they are).
+// Rows k outside `cached` are written with streaming stores where they are
+// whole aligned vectors.
 template <std::size_t V>
 void sum_tile(const Entry* entries, const std::uint32_t* starts, std::size_t columns,
               const float* tile, std::size_t last_lanes, bool accumulate, float* out,
-              std::size_t ld_out) {
+              std::size_t ld_out, IndexRange cached) {
   for (std::size_t k = 0; k < columns; ++k, out += ld_out) {
     const Entry* e = entries + starts[k];
     const Entry* const end = entries + starts[k + 1];
@@ -95,13 +98,18 @@ void sum_tile(const Entry* entries, const std::uint32_t* starts, std::size_t col
       for (std::size_t j = 0; j + 1 < V; ++j) acc[j] += load(out + j * kLanes);
       acc[V - 1] += load_part(out + (V - 1) * kLanes, last_lanes);
     }
+    if (!cached.contains(k) && last_lanes == kLanes && cache_line_aligned(out)) {
+#pragma GCC unroll 8
+      for (std::size_t j = 0; j < V; ++j) product_kernel::stream(out + j * kLanes, acc[j]);
+      continue;
+    }
     for (std::size_t j = 0; j + 1 < V; ++j) store(out + j * kLanes, acc[j]);
     store_part(out + (V - 1) * kLanes, acc[V - 1], last_lanes);
   }
 }
 
 using SumTile = void (*)(const Entry*, const std::uint32_t*, std::size_t, const float*, std::size_t,
-                         bool, float*, std::size_t);
+                         bool, float*, std::size_t, IndexRange);
 constexpr SumTile kSumTile[kTileVecs] = {sum_tile<1>, sum_tile<2>, sum_tile<3>, sum_tile<4>,
                                          sum_tile<5>, sum_tile<6>, sum_tile<7>, sum_tile<8>};
 
@@ -142,7 +150,8 @@ void SparseInputProducts::forward_rows(ConstMatrixView x, ConstMatrixView w, Mat
       const std::size_t cols = std::min(kTileCols, w.cols - c0);
       const std::size_t vecs = (cols + kLanes - 1) / kLanes;
       kSumTile[vecs - 1](row_entries_.data(), row_starts_.data(), rows, w.data + c0,
-                         cols - (vecs - 1) * kLanes, false, out.row(r0) + c0, out.cols);
+                         cols - (vecs - 1) * kLanes, false, out.row(r0) + c0, out.cols,
+                         IndexRange{});
     }
   }
 }
@@ -207,7 +216,7 @@ void SparseInputProducts::forward(ConstMatrixView x, ConstMatrixView w, MatrixVi
 }
 
 void SparseInputProducts::weight_gradient(ConstMatrixView x, ConstMatrixView dz, bool accumulate,
-                                          MatrixView grad_w) {
+                                          MatrixView grad_w, IndexRange cached_rows) {
   if (dz.rows != x.rows || grad_w.rows != x.cols || grad_w.cols != dz.cols) {
     throw std::logic_error("SparseInputProducts::weight_gradient: shape mismatch");
   }
@@ -241,8 +250,9 @@ void SparseInputProducts::weight_gradient(ConstMatrixView x, ConstMatrixView dz,
       std::copy_n(dz.row(r) + c0, cols, dz_tile_.data() + r * kTileCols);
     }
     kSumTile[vecs - 1](entries, starts_.data(), x.cols, dz_tile_.data(), cols - (vecs - 1) * kLanes,
-                       accumulate, grad_w.data + c0, grad_w.cols);
+                       accumulate, grad_w.data + c0, grad_w.cols, cached_rows);
   }
+  streaming_stores_done();
 }
 
 }  // namespace mnist_dp

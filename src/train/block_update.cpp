@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "mnist_dp/core/finite.hpp"
+#include "mnist_dp/core/streaming_stores.hpp"
 #include "mnist_dp/optim/regularization.hpp"
 
 namespace mnist_dp {
@@ -17,7 +18,10 @@ constexpr std::size_t kChunk = 2048;
 
 BlockUpdate::BlockUpdate(Block block) : block_(block), scratch_(kChunk) {}
 
-void BlockUpdate::copy_to(std::span<float> shared_values) { shared_values_ = shared_values; }
+void BlockUpdate::copy_to(std::span<float> shared_values, bool streaming) {
+  shared_values_ = shared_values;
+  streaming_ = streaming;
+}
 
 bool BlockUpdate::run(Optimizer& optimizer, ParameterBuffer& params, bool l2, double learning_rate,
                       const GradientSource& gradient) {
@@ -31,10 +35,14 @@ bool BlockUpdate::run(Optimizer& optimizer, ParameterBuffer& params, bool l2, do
     if (l2) add_l2_gradient(params, grads, block_.begin + first);
     const std::size_t at = block_.begin + first;
     optimizer.update(values.subspan(at, n), grads, first);
-    if (!shared_values_.empty()) {
+    if (shared_values_.empty()) continue;
+    if (streaming_) {
+      stream_floats(values.data() + at, n, shared_values_.data() + at);
+    } else {
       std::copy_n(values.data() + at, n, shared_values_.data() + at);
     }
   }
+  if (streaming_) streaming_stores_done();
   return finite;
 }
 

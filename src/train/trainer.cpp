@@ -79,14 +79,18 @@ void Trainer::share_parameters() {
   shared_ = comm_.share_memory(sharded_ ? sharded_->buffer_floats() : n, n);
   if (!shared_) return;
   node_reduction_ = std::make_unique<NodeReduction>(comm_, *shared_, n);
+  // Alone, a rank reads all its gradient and no one reads the common area:
+  // copying into it would only cost a pass over the model.
+  const bool shared_with_others = comm_.size() > 1;
+  const bool streaming = shared_with_others && config_.training.streaming_stores;
   if (sharded_) {
     sharded_->use_shared(*shared_);
   } else {
-    model_.params().place_grads(shared_->slot(comm_.rank()));
+    const Block own = block_of(n, comm_.rank(), comm_.size());
+    model_.params().place_grads(shared_->slot(comm_.rank()),
+                                streaming ? IndexRange{own.begin, own.end} : IndexRange{});
   }
-  // Alone, a rank's blocks are all the parameters and no one reads the
-  // common area: copying into it would only cost a pass over the model.
-  if (comm_.size() > 1) block_update_.copy_to(shared_->common());
+  if (shared_with_others) block_update_.copy_to(shared_->common(), streaming);
 }
 
 std::string Trainer::reduction_path() const {

@@ -140,3 +140,36 @@ TEST(SparseInput, ARowsOutputDoesNotDependOnTheOtherRows) {
 
 }  // namespace
 }  // namespace mnist_dp
+
+namespace mnist_dp {
+namespace {
+
+// Rows outside cached_rows go out by streaming stores: the same values,
+// written over and accumulated, including rows whose output is not
+// 64-byte aligned (ordinary stores then) and a last partial vector.
+TEST(SparseInput, StreamedRowsHoldTheSameValues) {
+  constexpr std::size_t kRows = 24, kIn = 40;
+  for (const std::size_t units : {std::size_t{256}, std::size_t{200}, std::size_t{10}}) {
+    const std::vector<float> x = random_matrix(kRows * kIn, 21, 0.3);
+    const std::vector<float> dz = random_matrix(kRows * units, 22);
+    const std::vector<float> before = random_matrix(kIn * units, 23);
+    for (const bool accumulate : {false, true}) {
+      for (const std::size_t shift : {std::size_t{0}, std::size_t{1}}) {
+        SparseInputProducts sparse;
+        AlignedFloats cached(before.begin(), before.end()), streamed(kIn * units + shift);
+        std::copy(before.begin(), before.end(), streamed.begin() + shift);
+        sparse.weight_gradient({x.data(), kRows, kIn}, {dz.data(), kRows, units}, accumulate,
+                               {cached.data(), kIn, units});
+        sparse.weight_gradient({x.data(), kRows, kIn}, {dz.data(), kRows, units}, accumulate,
+                               {streamed.data() + shift, kIn, units}, IndexRange{13, 29});
+        for (std::size_t i = 0; i < kIn * units; ++i) {
+          ASSERT_EQ(streamed[shift + i], cached[i]) << units << " units, accumulate " << accumulate
+                                                    << ", shift " << shift << ", element " << i;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mnist_dp

@@ -58,6 +58,10 @@ struct TrainingConfig {
   // Ranks on one node sum gradients and share parameters through MPI-3
   // shared memory instead of messages.
   bool shared_memory = true;
+  // With shared memory, what other cores of the node read next (the
+  // gradient rows of their blocks, this rank's updated block) is written
+  // with streaming stores, past this core's caches (core/streaming_stores.hpp).
+  bool streaming_stores = true;
   // The dense products of training steps in float32 or bf16 (a build for a
   // CPU with AVX512-BF16 only).
   Precision precision = Precision::kFp32;

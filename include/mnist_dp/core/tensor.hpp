@@ -3,8 +3,16 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 
 namespace mnist_dp {
+
+// Indices [begin, end) of rows or elements; by default all of them.
+struct IndexRange {
+  std::size_t begin = 0;
+  std::size_t end = std::numeric_limits<std::size_t>::max();
+  bool contains(std::size_t i) const { return begin <= i && i < end; }
+};
 
 struct MatrixView {
   float* data = nullptr;

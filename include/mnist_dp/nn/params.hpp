@@ -57,8 +57,14 @@ class ParameterBuffer {
   bool accumulating() const { return accumulate_; }
 
   // Moves the gradients into memory owned elsewhere (shared with other
-  // ranks) of size() floats; backward writes them there from then on.
-  void place_grads(std::span<float> grads);
+  // ranks) of size() floats; backward writes them there from then on. Other
+  // cores read the elements outside `read_here` next: products may write
+  // those with streaming stores (core/streaming_stores.hpp).
+  void place_grads(std::span<float> grads, IndexRange read_here = {});
+  // The rows of tensor `handle` whose gradient this core reads (all of them
+  // unless place_grads said otherwise or a gradient target is set): a row
+  // with any element in read_here counts.
+  IndexRange grad_rows_read_here(std::size_t handle) const;
 
  private:
   std::vector<ParamTensor> tensors_;
@@ -66,6 +72,7 @@ class ParameterBuffer {
   AlignedFloats values_;
   AlignedFloats own_grads_;
   std::span<float> grads_;        // own_grads_ unless placed elsewhere
+  IndexRange read_here_;          // of grads_, by this core
   float* grad_target_ = nullptr;  // grads_ unless set_grad_target
   bool accumulate_ = false;
 };

@@ -42,8 +42,11 @@ class SparseInputProducts {
   // grad_w (x.cols, dz.cols) = x^T dz, or grad_w += x^T dz with `accumulate`
   // (the sum computed apart, then added: one rounding per element). Rows of
   // grad_w whose input column is all zero are set to zero (kept when
-  // accumulating).
-  void weight_gradient(ConstMatrixView x, ConstMatrixView dz, bool accumulate, MatrixView grad_w);
+  // accumulating). Rows outside `cached_rows` are the ones another core
+  // reads next: they are written with streaming stores
+  // (core/streaming_stores.hpp); the values are the same either way.
+  void weight_gradient(ConstMatrixView x, ConstMatrixView dz, bool accumulate, MatrixView grad_w,
+                       IndexRange cached_rows = {});
   // Sizes weight_gradient's workspace for up to max_rows rows of `cols`
   // inputs, whatever their non-zeros, so that no later call allocates.
   void reserve_weight_gradient(std::size_t max_rows, std::size_t cols);

@@ -38,8 +38,10 @@ class BlockUpdate {
   explicit BlockUpdate(Block block);
 
   // From now on each step also copies the block to `shared_values` (all
-  // the parameters, shared with other ranks), at the block's offsets.
-  void copy_to(std::span<float> shared_values);
+  // the parameters, shared with other ranks), at the block's offsets; with
+  // `streaming`, by streaming stores (core/streaming_stores.hpp: the other
+  // ranks read it next).
+  void copy_to(std::span<float> shared_values, bool streaming);
 
   // One optimizer step over the block of `params` from `gradient`, with
   // the L2 term when `l2`; with copy_to, the caller fences before other
@@ -51,7 +53,8 @@ class BlockUpdate {
  private:
   Block block_;
   std::span<float> shared_values_;  // empty unless copy_to
-  AlignedFloats scratch_;           // the chunk's gradient, when the source writes it
+  bool streaming_ = false;
+  AlignedFloats scratch_;  // the chunk's gradient, when the source writes it
 };
 
 }  // namespace mnist_dp
