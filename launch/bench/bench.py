@@ -4,8 +4,8 @@
 Runs, alternately and ROUNDS times: mnist_dp at -np 2 (configs/mlp512.yaml);
 the same with --deterministic, without the sparse first layer, without the
 hidden layers' sparse products, without shared memory, without the
-sparse first layer and shared memory, and with bf16 products where the build
-has them; at -np 1; with --baseline, another mnist_dp binary at -np 2 (an
+sparse first layer and shared memory, with ordinary instead of streaming
+stores, and with bf16 products where the build has them; at -np 1; with --baseline, another mnist_dp binary at -np 2 (an
 earlier build, to measure a change in the same run);
 PyTorch in one process with 1 and with 2 threads, and PyTorch DDP (gloo) on 2
 processes of 1 thread. The 1-thread and DDP peers run under each of
@@ -13,7 +13,10 @@ OpenBLAS's kernel choices (PEER_KERNELS) and the faster counts, since which
 one wins depends on the CPU. Prints a table (median over rounds) of seconds per
 training epoch, images/s and peak resident memory, then issue 15's targets
 with verdicts (ratios from the same run), what each lever gained and the
-phase split, and writes everything as JSON. Invoked by launch/bench/run.sh.
+phase split, and writes everything as JSON. Before each mnist_dp run it
+records how fast the two cores exchange cache lines (build/cross_core_probe),
+since some hosts alternate between a fast and a slow state. Invoked by
+launch/bench/run.sh.
 """
 import argparse
 import csv
@@ -28,6 +31,16 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRAIN_IMAGES = 60000
+
+
+def probe_cross_core():
+    """How fast the two cores exchange cache lines right now
+    (src/tools/cross_core_probe.cpp): {} where the probe is missing."""
+    path = os.path.join(REPO, "build/cross_core_probe")
+    if not os.path.exists(path):
+        return {}
+    out = subprocess.run([path], capture_output=True, text=True)
+    return json.loads(out.stdout) if out.returncode == 0 else {}
 
 
 def run_mnist_dp(epochs, data, extra=(), ranks=2, env=None):
@@ -108,6 +121,8 @@ def variants(baseline):
           {"extra": ["--set", "training.sparse_forward_below=0", "--set",
                      "training.sparse_gradient_below=0"]}),
          ("mnist_dp_mpi_messages", "lever", {"extra": ["--set", "training.shared_memory=false"]}),
+         ("mnist_dp_cached_stores", "lever",
+          {"extra": ["--set", "training.streaming_stores=false"]}),
          ("mnist_dp_neither_lever", "lever",
           {"extra": ["--set", "training.sparse_input_below=0", "--set",
                      "training.shared_memory=false"]}),
@@ -127,6 +142,7 @@ LABELS = {
     "mnist_dp_dense_hidden_layers":
         "mnist_dp -np 2, dense hidden-layer products (no sparse hidden-layer lever)",
     "mnist_dp_mpi_messages": "mnist_dp -np 2, MPI messages (no shared-memory lever)",
+    "mnist_dp_cached_stores": "mnist_dp -np 2, ordinary stores (no streaming-store lever)",
     "mnist_dp_neither_lever": "mnist_dp -np 2, no sparse first layer and no shared memory",
     "mnist_dp_np1": "mnist_dp -np 1",
     "mnist_dp_bf16": "mnist_dp -np 2, training.precision: bf16 (opt-in)",
@@ -166,9 +182,11 @@ def main():
     epochs = {"main": args.epochs, "lever": args.lever_epochs}
     for r in range(args.rounds):
         for name, which, kwargs in ours:
+            probe = probe_cross_core()
             results[name].append(run_mnist_dp(epochs[which], args.data, **kwargs))
-            print(f"bench.py: round {r + 1}: {name} {steady(results[name][-1]):.3f} s/epoch",
-                  file=sys.stderr)
+            results[name][-1]["cross_core_before"] = probe
+            print(f"bench.py: round {r + 1}: {name} {steady(results[name][-1]):.3f} s/epoch "
+                  f"(cores before: {probe})", file=sys.stderr)
         for name, (threads, ranks, kernels) in peers.items():
             results[name].append(run_torch(args.torch_epochs, args.data, threads, ranks,
                                            PEER_KERNELS[kernels]))
@@ -239,6 +257,7 @@ def main():
           f"{med['mnist_dp']:.3f} s; sparse hidden-layer products "
           f"{med['mnist_dp_dense_hidden_layers']:.3f} -> {med['mnist_dp']:.3f} s; "
           f"shared memory {med['mnist_dp_mpi_messages']:.3f} -> {med['mnist_dp']:.3f} s; "
+          f"streaming stores {med['mnist_dp_cached_stores']:.3f} -> {med['mnist_dp']:.3f} s; "
           f"sparse first layer and shared memory "
           f"{med['mnist_dp_neither_lever']:.3f} -> "
           f"{med['mnist_dp']:.3f} s per epoch.")
@@ -248,6 +267,12 @@ def main():
     if "mnist_dp_bf16" in med:
         print(f"Opt-in bf16 products (training.precision: bf16): {med['mnist_dp']:.3f} -> "
               f"{med['mnist_dp_bf16']:.3f} s per epoch.")
+    states = [x["cross_core_before"] for x in results["mnist_dp"] if x["cross_core_before"]]
+    if states:
+        print("Cross-core state before each mnist_dp -np 2 run (round trip, stores to lines the "
+              "other core read): " + "; ".join(f"{x['round_trip_ns']:.0f} ns, "
+                                             f"{x['store_after_other_read_gbs']:.1f} GB/s"
+                                             for x in states))
     print(f"The deterministic mode costs {100 * ratios['deterministic_cost']:.0f}% per epoch "
           f"({med['mnist_dp_deterministic']:.3f} vs {med['mnist_dp']:.3f} s).")
     for name in ("mnist_dp", "mnist_dp_neither_lever"):
