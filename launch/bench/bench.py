@@ -138,12 +138,15 @@ def variants(baseline):
 LABELS = {
     "mnist_dp": "mnist_dp, mpirun -np 2",
     "mnist_dp_deterministic": "mnist_dp --deterministic, -np 2",
-    "mnist_dp_dense_first_layer": "mnist_dp -np 2, dense first layer (no sparse lever)",
+    "mnist_dp_dense_first_layer":
+        "mnist_dp -np 2, first layer without its sparse-input kernels (the hidden layers' "
+        "sparse products take it)",
     "mnist_dp_dense_hidden_layers":
         "mnist_dp -np 2, dense hidden-layer products (no sparse hidden-layer lever)",
     "mnist_dp_mpi_messages": "mnist_dp -np 2, MPI messages (no shared-memory lever)",
     "mnist_dp_cached_stores": "mnist_dp -np 2, ordinary stores (no streaming-store lever)",
-    "mnist_dp_neither_lever": "mnist_dp -np 2, no sparse first layer and no shared memory",
+    "mnist_dp_neither_lever":
+        "mnist_dp -np 2, no sparse-input kernels in the first layer and no shared memory",
     "mnist_dp_np1": "mnist_dp -np 1",
     "mnist_dp_bf16": "mnist_dp -np 2, training.precision: bf16 (opt-in)",
     "mnist_dp_baseline": "baseline binary (--baseline), -np 2",

@@ -152,7 +152,7 @@ const KeySpec<Config> kConfigKeys[] = {
     {"training.streaming_stores",
      "with shared memory, what other ranks' cores read next is written with streaming stores, "
      "past this core's caches: much faster where stores to lines another core holds are slow "
-     "(VMs whose cores sit on different dies), a few % slower where the cores share a cache; "
+     "(VMs whose cores sit on different dies at times), no slower where they are not (Zen 4); "
      "the same bits either way",
      FIELD(c.training.streaming_stores)},
     {"output.checkpoint_dir", "where checkpoints go (empty: none)", FIELD(c.output.checkpoint_dir)},

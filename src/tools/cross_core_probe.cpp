@@ -2,8 +2,8 @@
 // cache lines, printed as one JSON line: the round trip of one line bounced
 // between them (ns) and the rate of ordinary stores to 1 MiB of lines that
 // the other core has just read (GB/s). Some hosts (KVM guests whose two
-// vCPUs run on different dies at times) alternate between ~55 ns / ~40 GB/s
-// and ~330 ns / ~2 GB/s; launch/bench/bench.py records it before each round
+// vCPUs run on different dies at times) alternate between ~85 ns / ~10 GB/s
+// and ~335 ns / ~2 GB/s; launch/bench/bench.py records it before each run
 // so that a round's figures can be read against the state it met
 // (core/streaming_stores.hpp). Prints {} with fewer than two CPUs.
 #include <pthread.h>

@@ -7,9 +7,10 @@
 // different dies) that runs at ~2 GB/s, against ~25 GB/s for streaming
 // stores and ~20 GB/s for the reader's loads either way, so -np 2 steps took
 // ~1.5x longer there (docs/performance.md, "Stores to lines another core
-// holds"). Where both cores share a cache the reader's loads are slower
-// after streaming stores (from memory instead of the shared cache), which
-// costs a few percent; training.streaming_stores turns them off.
+// holds"). Where the cores share a cache the reader's loads come from
+// memory instead, which is slower, but the writer's stores are cheaper: on
+// that host -np 2 was no slower in that state. training.streaming_stores
+// turns them off.
 //
 // Streaming stores are weakly ordered: the writer calls
 // streaming_stores_done() before the data is published (before the fence).
