@@ -10,6 +10,8 @@
 // (a shard in the deterministic mode), so it is the same at any rank count.
 #include "mnist_dp/nn/dense.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "mnist_dp/core/rng.hpp"
@@ -62,9 +64,38 @@ bool mostly_zeros(ConstMatrixView in, double below) {
 
 }  // namespace
 
+void DenseLayer::use_sparse_forward_by_rows(bool by_rows) {
+  if (by_rows) sparse_.reserve_forward_rows(in_);
+  sparse_forward_by_rows_ = by_rows;
+}
+
+void DenseLayer::choose_sparse_forward(ConstMatrixView sample) {
+  if (!sparse_input_ || sample.rows == 0) return;
+  sparse_.reserve_forward_rows(in_);
+  AlignedFloats out(sample.rows * units_);
+  const MatrixView view{out.data(), sample.rows, units_};
+  const ConstMatrixView w = params_.value(kernel_);
+  // The fastest of several runs each, alternating, after one of each to warm up.
+  constexpr int kRuns = 7;
+  double shared_columns = 1e30, by_rows = 1e30;
+  for (int run = 0; run <= kRuns; ++run) {
+    const auto t0 = std::chrono::steady_clock::now();
+    sparse_.forward(sample, w, view);
+    const auto t1 = std::chrono::steady_clock::now();
+    sparse_.forward_rows(sample, w, view);
+    const auto t2 = std::chrono::steady_clock::now();
+    if (run == 0) continue;
+    shared_columns = std::min(shared_columns, std::chrono::duration<double>(t1 - t0).count());
+    by_rows = std::min(by_rows, std::chrono::duration<double>(t2 - t1).count());
+  }
+  use_sparse_forward_by_rows(by_rows < shared_columns);
+}
+
 // in: (batch, in_), out: (batch, units_). out = f(in W + b).
 void DenseLayer::forward(const StepContext& ctx, ConstMatrixView in, MatrixView out) {
-  if (sparse_input_) {
+  if (sparse_input_ && sparse_forward_by_rows_) {
+    sparse_.forward_rows(in, params_.value(kernel_), out);
+  } else if (sparse_input_) {
     sparse_.forward(in, params_.value(kernel_), out);
   } else if (mostly_zeros(in, sparse_below_.forward)) {
     sparse_.forward_rows(in, params_.value(kernel_), out);

@@ -60,6 +60,10 @@ void Model::set_sparsity(bool sparse_input, const SparseBelow& below,
   for (auto& layer : layers_) layer->set_sparse_below(below, max_training_rows);
 }
 
+void Model::choose_sparse_forward(ConstMatrixView sample) {
+  layers_.front()->choose_sparse_forward(sample);
+}
+
 void Model::set_precision(Precision precision, std::size_t max_training_rows) {
   for (auto& layer : layers_) layer->set_precision(precision, max_training_rows);
 }

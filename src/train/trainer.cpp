@@ -63,6 +63,12 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
   model_.set_sparsity(sparse_input(),
                       {config.training.sparse_forward_below, config.training.sparse_gradient_below},
                       sampler_.max_local_batch());
+  if (sparse_input()) {  // on the first rows of the training data, in the batch buffer
+    const std::size_t rows = std::min(sampler_.max_local_batch(), data.train.count);
+    const MatrixView sample{batch_x_.data(), rows, data.train.features};
+    copy_rows(data.train, 0, sample, batch_labels_.data());
+    model_.choose_sparse_forward(sample);
+  }
   model_.set_precision(config.training.precision, sampler_.max_local_batch());
   if (config.training.deterministic) {
     sharded_ = std::make_unique<ShardedGradient>(model_, comm, sampler_.batch_sizes());

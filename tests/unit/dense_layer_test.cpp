@@ -132,3 +132,39 @@ TEST(DenseLayerProducts, Bf16RunsInTrainingStepsOnly) {
 
 }  // namespace
 }  // namespace mnist_dp
+
+namespace mnist_dp {
+namespace {
+
+// With a sparse input the layer runs the forward product it was told to: the
+// one whose row tiles share column lists multiplies row 0's zero at column
+// k by a NaN weight (row 1, in the same tile, is non-zero there), the one
+// by rows skips it.
+TEST(DenseLayerProducts, SparseInputRunsTheChosenForwardProduct) {
+  constexpr std::size_t kColumn = 7, kUnit = 3;
+  OneLayer layer(kWide);
+  layer.params.values()[kColumn * kWide + kUnit] = kNaN;
+  std::vector<float> x = random_matrix(kRows * kIn, 41, 0.3);
+  x[kColumn] = 0.0f;
+  x[kIn + kColumn] = 1.0f;
+  DenseLayer& dense = layer.dense;
+  dense.set_sparse_input(true);
+  const auto row0_output = [&] {
+    std::vector<float> out(kRows * kWide);
+    dense.forward(StepContext{}, {x.data(), kRows, kIn}, {out.data(), kRows, kWide});
+    return out[kUnit];
+  };
+  dense.use_sparse_forward_by_rows(false);
+  EXPECT_TRUE(std::isnan(row0_output())) << "shared column lists";
+  dense.use_sparse_forward_by_rows(true);
+  EXPECT_FALSE(std::isnan(row0_output())) << "by rows";
+
+  dense.choose_sparse_forward({x.data(), kRows, kIn});  // either, by their times
+  EXPECT_EQ(std::isnan(row0_output()), !dense.sparse_forward_by_rows());
+  OneLayer plain(kWide);
+  plain.dense.choose_sparse_forward({x.data(), kRows, kIn});
+  EXPECT_FALSE(plain.dense.sparse_forward_by_rows()) << "no choice without a sparse input";
+}
+
+}  // namespace
+}  // namespace mnist_dp

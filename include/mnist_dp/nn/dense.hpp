@@ -38,6 +38,11 @@ class DenseLayer final : public Layer {
   void initialize(std::uint64_t seed, std::uint64_t layer_index) override;
   // Forward and weight gradient skip zero inputs (sparse_input.hpp).
   void set_sparse_input(bool sparse) override { sparse_input_ = sparse; }
+  // Between the forward product whose row tiles share column lists and the
+  // one that runs each row down its own non-zeros (sparse_input.hpp).
+  void choose_sparse_forward(ConstMatrixView sample) override;
+  void use_sparse_forward_by_rows(bool by_rows);
+  bool sparse_forward_by_rows() const { return sparse_forward_by_rows_; }
   // Layers of at least kSparseMinUnits units only: with fewer, the lists
   // cost more than the skipped products save.
   void set_sparse_below(const SparseBelow& below, std::size_t max_training_rows) override;
@@ -58,6 +63,7 @@ class DenseLayer final : public Layer {
   std::size_t bias_;
   AlignedFloats bias_sum_;  // backward's per-batch bias gradient
   bool sparse_input_ = false;
+  bool sparse_forward_by_rows_ = false;  // with sparse_input_: forward_rows, not forward
   SparseBelow sparse_below_;
   Precision precision_ = Precision::kFp32;
   SparseInputProducts sparse_;

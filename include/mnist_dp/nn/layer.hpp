@@ -45,6 +45,10 @@ class Layer {
   // Told that its input is mostly zeros (the first layer on MNIST), a layer
   // that can skip zero inputs does so; others ignore it.
   virtual void set_sparse_input(bool /*sparse*/) {}
+  // A layer told so, with two forward products that skip zero inputs, times
+  // both on `sample` (rows like a training batch's) and keeps the faster:
+  // which wins depends on the CPU, and both give the same bits.
+  virtual void choose_sparse_forward(ConstMatrixView /*sample*/) {}
   // A layer whose products can skip zero inputs does so for batches below
   // these fractions, with room for training batches of max_training_rows
   // reserved now; others ignore it.

@@ -32,6 +32,9 @@ class Model {
   // products skip zero inputs, for training batches of up to
   // max_training_rows. Both paths give the same bits.
   void set_sparsity(bool sparse_input, const SparseBelow& below, std::size_t max_training_rows);
+  // With a sparse input, the first layer keeps the faster of its two
+  // forward products on `sample` (rows of the training data).
+  void choose_sparse_forward(ConstMatrixView sample);
   // The precision of every layer's dense products in training steps.
   void set_precision(Precision precision, std::size_t max_training_rows);
 
