@@ -29,7 +29,7 @@ void ParameterBuffer::place_grads(std::span<float> grads, IndexRange read_here) 
 
 IndexRange ParameterBuffer::grad_rows_read_here(std::size_t handle) const {
   const ParamTensor& t = tensors_.at(handle);
-  if (grad_target_ || t.cols == 0) return {};  // a target is read by this core
+  if (grad_target_ || t.cols == 0) return kAllIndices;  // a target is read by this core
   // Row r holds elements [offset + r cols, offset + (r + 1) cols); it is
   // read here if any of them is in read_here_.
   const auto rows_before = [&](std::size_t i, std::size_t round_up) {

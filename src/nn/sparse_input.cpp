@@ -151,7 +151,7 @@ void SparseInputProducts::forward_rows(ConstMatrixView x, ConstMatrixView w, Mat
       const std::size_t vecs = (cols + kLanes - 1) / kLanes;
       kSumTile[vecs - 1](row_entries_.data(), row_starts_.data(), rows, w.data + c0,
                          cols - (vecs - 1) * kLanes, false, out.row(r0) + c0, out.cols,
-                         IndexRange{});
+                         kAllIndices);
     }
   }
 }

@@ -92,9 +92,7 @@ void Trainer::share_parameters() {
   if (sharded_) {
     sharded_->use_shared(*shared_);
   } else {
-    const Block own = block_of(n, comm_.rank(), comm_.size());
-    model_.params().place_grads(shared_->slot(comm_.rank()),
-                                streaming ? IndexRange{own.begin, own.end} : IndexRange{});
+    model_.params().place_grads(shared_->slot(comm_.rank()), streaming ? block_ : kAllIndices);
   }
   if (shared_with_others) block_update_.copy_to(shared_->common(), streaming);
 }

@@ -10,6 +10,7 @@
 
 #include "mnist_dp/comm/node_layout.hpp"
 #include "mnist_dp/comm/shared_memory.hpp"
+#include "mnist_dp/core/tensor.hpp"
 
 namespace mnist_dp {
 
@@ -17,11 +18,7 @@ namespace mnist_dp {
 inline constexpr double kDefaultCollectiveTimeoutSeconds = 300;
 
 // Rank r's block of an n-element buffer split over p ranks: [n·r/p, n·(r+1)/p).
-struct Block {
-  std::size_t begin = 0;
-  std::size_t end = 0;
-  std::size_t size() const { return end - begin; }
-};
+using Block = IndexRange;
 inline Block block_of(std::size_t n, int rank, int size) {
   const auto r = static_cast<std::size_t>(rank), p = static_cast<std::size_t>(size);
   return {n * r / p, n * (r + 1) / p};

@@ -7,12 +7,14 @@
 
 namespace mnist_dp {
 
-// Indices [begin, end) of rows or elements; by default all of them.
+// Indices [begin, end) of rows or elements.
 struct IndexRange {
   std::size_t begin = 0;
-  std::size_t end = std::numeric_limits<std::size_t>::max();
+  std::size_t end = 0;
+  std::size_t size() const { return end - begin; }
   bool contains(std::size_t i) const { return begin <= i && i < end; }
 };
+inline constexpr IndexRange kAllIndices{0, std::numeric_limits<std::size_t>::max()};
 
 struct MatrixView {
   float* data = nullptr;

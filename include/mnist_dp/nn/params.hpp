@@ -60,7 +60,7 @@ class ParameterBuffer {
   // ranks) of size() floats; backward writes them there from then on. Other
   // cores read the elements outside `read_here` next: products may write
   // those with streaming stores (core/streaming_stores.hpp).
-  void place_grads(std::span<float> grads, IndexRange read_here = {});
+  void place_grads(std::span<float> grads, IndexRange read_here = kAllIndices);
   // The rows of tensor `handle` whose gradient this core reads (all of them
   // unless place_grads said otherwise or a gradient target is set): a row
   // with any element in read_here counts.
@@ -71,9 +71,9 @@ class ParameterBuffer {
   std::size_t total_ = 0;
   AlignedFloats values_;
   AlignedFloats own_grads_;
-  std::span<float> grads_;        // own_grads_ unless placed elsewhere
-  IndexRange read_here_;          // of grads_, by this core
-  float* grad_target_ = nullptr;  // grads_ unless set_grad_target
+  std::span<float> grads_;              // own_grads_ unless placed elsewhere
+  IndexRange read_here_ = kAllIndices;  // of grads_, by this core
+  float* grad_target_ = nullptr;        // grads_ unless set_grad_target
   bool accumulate_ = false;
 };
 

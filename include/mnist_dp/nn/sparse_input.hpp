@@ -46,7 +46,7 @@ class SparseInputProducts {
   // reads next: they are written with streaming stores
   // (core/streaming_stores.hpp); the values are the same either way.
   void weight_gradient(ConstMatrixView x, ConstMatrixView dz, bool accumulate, MatrixView grad_w,
-                       IndexRange cached_rows = {});
+                       IndexRange cached_rows = kAllIndices);
   // Sizes weight_gradient's workspace for up to max_rows rows of `cols`
   // inputs, whatever their non-zeros, so that no later call allocates.
   void reserve_weight_gradient(std::size_t max_rows, std::size_t cols);
