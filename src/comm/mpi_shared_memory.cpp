@@ -66,4 +66,9 @@ void MpiSharedMemory::fence() {
   MPI_Win_sync(window_);
 }
 
+void MpiSharedMemory::run_until(FunctionRef<bool()> done, const char* what) {
+  watchdog_.begin();
+  watchdog_.wait_until(done, what);
+}
+
 }  // namespace mnist_dp

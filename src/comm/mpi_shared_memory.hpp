@@ -29,6 +29,7 @@ class MpiSharedMemory final : public SharedMemory {
   std::span<float> slot(int rank) override { return slots_[static_cast<std::size_t>(rank)]; }
   std::span<float> common() override { return common_; }
   void fence() override;
+  void run_until(FunctionRef<bool()> done, const char* what) override;
 
  private:
   MpiSharedMemory(MPI_Comm node, MPI_Win window, MpiWatchdog& watchdog)

@@ -56,6 +56,20 @@ void MpiWatchdog::wait(std::span<MPI_Request> requests, const char* kind) {
   }
 }
 
+void MpiWatchdog::wait_until(FunctionRef<bool()> done, const char* kind) {
+  constexpr unsigned kSpinsBeforeYielding = 1024;
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(timeout_seconds_));
+  for (unsigned polls = 0;; ++polls) {
+    if (done()) return;
+    if (polls < kSpinsBeforeYielding) continue;
+    std::this_thread::yield();
+    if (timeout_seconds_ > 0 && polls % 256 == 255 && Clock::now() > deadline) {
+      abort_stalled(kind);
+    }
+  }
+}
+
 // Tells every other rank where this one waits, listens for kReportGrace to
 // those that wait too, and aborts the job; the lowest waiting rank prints the
 // verdict, the others give it time to, then abort as well in case it cannot.

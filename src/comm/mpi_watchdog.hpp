@@ -11,6 +11,7 @@
 #include <span>
 
 #include "mnist_dp/comm/communicator.hpp"
+#include "mnist_dp/core/function_ref.hpp"
 
 namespace mnist_dp {
 
@@ -29,6 +30,10 @@ class MpiWatchdog {
   void begin() { ++collectives_; }
   // Completes `requests`, part of the current collective of the given kind.
   void wait(std::span<MPI_Request> requests, const char* kind);
+  // Calls `done` until it returns true, part of the current collective;
+  // yields the core between calls once it has waited a while (ranks may
+  // outnumber cores).
+  void wait_until(FunctionRef<bool()> done, const char* kind);
   // A whole collective started as one request.
   void finish(MPI_Request& request, const char* kind) {
     begin();

@@ -155,6 +155,12 @@ const KeySpec<Config> kConfigKeys[] = {
      "(VMs whose cores sit on different dies at times), no slower where they are not (Zen 4); "
      "the same bits either way",
      FIELD(c.training.streaming_stores)},
+    {"training.shared_update",
+     "with shared memory on one node (not in the deterministic mode), the ranks share the "
+     "optimizer pass, each taking chunks of the model as every rank's gradient of them completes, "
+     "so a rank that is ahead does more instead of waiting (false: each rank updates a fixed "
+     "block); the same bits either way",
+     FIELD(c.training.shared_update)},
     {"output.checkpoint_dir", "where checkpoints go (empty: none)", FIELD(c.output.checkpoint_dir)},
     {"output.checkpoint_every_epochs", "0: only at the end of training",
      FIELD(c.output.checkpoint_every_epochs), kNonNegative},

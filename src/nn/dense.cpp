@@ -132,6 +132,8 @@ void DenseLayer::backward(ConstMatrixView in, ConstMatrixView out, MatrixView gr
   }
   float* db = params_.grad(bias_).data;
   for (std::size_t c = 0; c < units_; ++c) db[c] = accumulate ? db[c] + sum[c] : sum[c];
+  params_.gradient_written(kernel_);
+  params_.gradient_written(bias_);
   if (!grad_in.data) return;
   if (bf16) {
     bf16_.input_gradient(grad_out, params_.value(kernel_), grad_in);

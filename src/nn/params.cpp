@@ -19,26 +19,48 @@ void ParameterBuffer::allocate() {
   grads_ = own_grads_;
 }
 
-void ParameterBuffer::place_grads(std::span<float> grads, IndexRange read_here) {
-  if (grads.size() != size())
-    throw std::invalid_argument("ParameterBuffer::place_grads: wrong size");
-  grads_ = grads;
-  own_grads_ = {};
-  read_here_ = read_here;
-}
+namespace {
 
-IndexRange ParameterBuffer::grad_rows_read_here(std::size_t handle) const {
-  const ParamTensor& t = tensors_.at(handle);
-  if (grad_target_ || t.cols == 0) return kAllIndices;  // a target is read by this core
-  // Row r holds elements [offset + r cols, offset + (r + 1) cols); it is
-  // read here if any of them is in read_here_.
+// The rows of `t` with any element in the flat range `elements`: row r
+// holds elements [offset + r cols, offset + (r + 1) cols).
+IndexRange rows_touching(const ParamTensor& t, IndexRange elements) {
+  if (t.cols == 0) return {0, 0};
   const auto rows_before = [&](std::size_t i, std::size_t round_up) {
     if (i <= t.offset) return std::size_t{0};
     if (i - t.offset >= t.size()) return t.rows;
     return (i - t.offset + round_up) / t.cols;
   };
-  const std::size_t last = rows_before(read_here_.end, t.cols - 1);
-  return {std::min(rows_before(read_here_.begin, 0), last), last};
+  const std::size_t last = rows_before(elements.end, t.cols - 1);
+  return {std::min(rows_before(elements.begin, 0), last), last};
+}
+
+}  // namespace
+
+void ParameterBuffer::place_grads(std::span<float> grads, IndexRange read_here) {
+  std::vector<IndexRange> rows;
+  for (const ParamTensor& t : tensors_) rows.push_back(rows_touching(t, read_here));
+  place_grads(grads, std::move(rows));
+}
+
+void ParameterBuffer::place_grads(std::span<float> grads, std::vector<IndexRange> rows_read_here) {
+  if (grads.size() != size())
+    throw std::invalid_argument("ParameterBuffer::place_grads: wrong size");
+  if (rows_read_here.size() != tensors_.size())
+    throw std::invalid_argument("ParameterBuffer::place_grads: one row range per tensor");
+  grads_ = grads;
+  own_grads_ = {};
+  rows_read_here_ = std::move(rows_read_here);
+}
+
+IndexRange ParameterBuffer::grad_rows_read_here(std::size_t handle) const {
+  const ParamTensor& t = tensors_.at(handle);
+  // A target is read by this core.
+  if (grad_target_ || rows_read_here_.empty() || t.cols == 0) return kAllIndices;
+  return rows_read_here_[handle];
+}
+
+void ParameterBuffer::set_gradient_listener(std::function<void(std::size_t handle)> listener) {
+  gradient_listener_ = std::move(listener);
 }
 
 MatrixView ParameterBuffer::value(std::size_t handle) {

@@ -9,7 +9,16 @@ namespace mnist_dp {
 
 Optimizer::Optimizer(std::string name, std::size_t size, std::vector<std::string> slot_names)
     : name_(std::move(name)), slot_names_(std::move(slot_names)) {
-  for (std::size_t i = 0; i < slot_names_.size(); ++i) slots_.emplace_back(size, 0.0f);
+  for (std::size_t i = 0; i < slot_names_.size(); ++i) own_slots_.emplace_back(size, 0.0f);
+  for (AlignedFloats& slot : own_slots_) slots_.push_back(slot);
+}
+
+void Optimizer::place_slots(std::span<float> memory) {
+  const std::size_t size = slots_.empty() ? 0 : slots_[0].size();
+  if (memory.size() != size * slots_.size())
+    throw std::invalid_argument("Optimizer::place_slots: wrong size");
+  for (std::size_t i = 0; i < slots_.size(); ++i) slots_[i] = memory.subspan(i * size, size);
+  own_slots_.clear();
 }
 
 void Optimizer::start_step(double learning_rate) {

@@ -24,17 +24,23 @@ void BlockUpdate::copy_to(std::span<float> shared_values, bool streaming) {
 }
 
 bool BlockUpdate::run(Optimizer& optimizer, ParameterBuffer& params, bool l2, double learning_rate,
-                      const GradientSource& gradient) {
+                      GradientSource gradient) {
   optimizer.start_step(learning_rate);
+  const bool finite = update_range(optimizer, params, l2, block_, gradient);
+  finish();
+  return finite;
+}
+
+bool BlockUpdate::update_range(Optimizer& optimizer, ParameterBuffer& params, bool l2,
+                               IndexRange range, GradientSource gradient) {
   const std::span<float> values = params.values();
   bool finite = true;
-  for (std::size_t first = 0; first < block_.size(); first += kChunk) {
-    const std::size_t n = std::min(kChunk, block_.size() - first);
-    const std::span<float> grads = gradient(first, std::span<float>(scratch_).first(n));
+  for (std::size_t at = range.begin; at < range.end; at += kChunk) {
+    const std::size_t n = std::min(kChunk, range.end - at);
+    const std::span<float> grads = gradient(at, std::span<float>(scratch_).first(n));
     finite = all_finite(grads) && finite;
-    if (l2) add_l2_gradient(params, grads, block_.begin + first);
-    const std::size_t at = block_.begin + first;
-    optimizer.update(values.subspan(at, n), grads, first);
+    if (l2) add_l2_gradient(params, grads, at);
+    optimizer.update(values.subspan(at, n), grads, at - block_.begin);
     if (shared_values_.empty()) continue;
     if (streaming_) {
       stream_floats(values.data() + at, n, shared_values_.data() + at);
@@ -42,8 +48,11 @@ bool BlockUpdate::run(Optimizer& optimizer, ParameterBuffer& params, bool l2, do
       std::copy_n(values.data() + at, n, shared_values_.data() + at);
     }
   }
-  if (streaming_) streaming_stores_done();
   return finite;
+}
+
+void BlockUpdate::finish() const {
+  if (streaming_) streaming_stores_done();
 }
 
 }  // namespace mnist_dp

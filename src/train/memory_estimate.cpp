@@ -89,7 +89,8 @@ MemoryEstimate estimate_rank_memory(const Config& config, std::size_t features,
 
   MemoryEstimate e;
   // Values and gradients of every parameter; the summed gradient and the
-  // optimizer slots of this rank's block.
+  // optimizer slots of this rank's block (with the shared update, one node's
+  // ranks keep the slots of every parameter in shared memory: the same total).
   e.model_bytes = (2 * params + (1 + slots) * params / p) * kFloat;
   // Layer outputs, two gradient buffers of the widest layer, the logits'
   // gradient, dropout masks (at most one per layer), the input batch, and

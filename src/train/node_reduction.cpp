@@ -79,6 +79,10 @@ void NodeReduction::sum_block(std::size_t first, std::span<float> out) {
   }
 }
 
+void NodeReduction::sum_node_slots(std::size_t first, std::span<float> out) {
+  sum_slots(shared_, node_ranks_, {first, first + out.size()}, out);
+}
+
 void NodeReduction::share_block() { comm_.exchange(share_sends_, share_receives_, "node_share"); }
 
 void NodeReduction::fetch_others(std::span<float> values) {

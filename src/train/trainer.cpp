@@ -77,24 +77,61 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
 }
 
 // Every rank's gradients (or deterministic pieces) go to its slot. Each rank
-// keeps its own copy of the parameters; every step it writes its blocks into
-// the node's common area and, after the fence, fetches the others' from it.
-// So the common area is read only after a step has written all of it.
+// keeps its own copy of the parameters; every step it writes what it
+// updated into the node's common area and, after the fence, fetches the
+// rest from it. So the common area is read only after a step has written
+// all of it.
 void Trainer::share_parameters() {
   const std::size_t n = model_.params().size();
-  shared_ = comm_.share_memory(sharded_ ? sharded_->buffer_floats() : n, n);
+  const bool single_node = comm_.layout().nodes() == 1;
+  const bool share_optimizer =
+      config_.training.shared_update && !sharded_ && comm_.size() > 1 && single_node;
+  const std::size_t state_floats = optimizer_->slot_names().size() * n;
+  const std::size_t common_floats = share_optimizer
+                                        ? cache_line_floats(n) + cache_line_floats(state_floats) +
+                                              SharedUpdate::control_floats(comm_.size())
+                                        : n;
+  shared_ = comm_.share_memory(sharded_ ? sharded_->buffer_floats() : n, common_floats);
   if (!shared_) return;
   node_reduction_ = std::make_unique<NodeReduction>(comm_, *shared_, n);
   // Alone, a rank reads all its gradient and no one reads the common area:
   // copying into it would only cost a pass over the model.
   const bool shared_with_others = comm_.size() > 1;
   const bool streaming = shared_with_others && config_.training.streaming_stores;
-  if (sharded_) {
+  if (share_optimizer) {
+    share_update(streaming);
+  } else if (sharded_) {
     sharded_->use_shared(*shared_);
   } else {
     model_.params().place_grads(shared_->slot(comm_.rank()), streaming ? block_ : kAllIndices);
   }
-  if (shared_with_others) block_update_.copy_to(shared_->common(), streaming);
+  if (shared_with_others) block_update_.copy_to(shared_->common().first(n), streaming);
+}
+
+void Trainer::share_update(bool streaming) {
+  ParameterBuffer& params = model_.params();
+  const std::size_t n = params.size();
+  const std::span<float> common = shared_->common();
+  const std::span<float> state =
+      common.subspan(cache_line_floats(n), optimizer_->slot_names().size() * n);
+  const std::span<float> control =
+      common.subspan(cache_line_floats(n) + cache_line_floats(state.size()));
+  if (comm_.rank() == 0) {
+    std::fill(state.begin(), state.end(), 0.0f);
+    std::fill(control.begin(), control.end(), 0.0f);
+  }
+  block_ = {0, n};
+  block_grads_.clear();
+  optimizer_ = make_optimizer(config_.optimizer, n);
+  optimizer_->place_slots(state);
+  block_update_ = BlockUpdate(block_);
+  shared_update_ = std::make_unique<SharedUpdate>(params, comm_.size(), comm_.rank(), control);
+  params.place_grads(shared_->slot(comm_.rank()),
+                     streaming ? shared_update_->home_rows()
+                               : std::vector<IndexRange>(params.tensors().size(), kAllIndices));
+  params.set_gradient_listener(
+      [this](std::size_t handle) { shared_update_->gradient_written(handle); });
+  shared_->fence();  // the zeroed state before any rank's first step
 }
 
 std::string Trainer::reduction_path() const {
@@ -136,11 +173,14 @@ void Trainer::restore(const Checkpoint& c, const std::string& source) {
              std::to_string(sampler_.steps_per_epoch()) + " steps");
   }
   std::copy(c.params.begin(), c.params.end(), model_.params().values().begin());
-  for (std::size_t i = 0; i < c.optimizer_slots.size(); ++i) {  // this rank's block of each slot
+  // This rank's block of each slot; shared state is written once per node.
+  const bool writes_state = !shared_update_ || comm_.rank() == 0;
+  for (std::size_t i = 0; i < c.optimizer_slots.size() && writes_state; ++i) {
     const auto& full = c.optimizer_slots[i].values;
     std::copy(full.begin() + static_cast<std::ptrdiff_t>(block_.begin),
               full.begin() + static_cast<std::ptrdiff_t>(block_.end), optimizer_->slot(i).begin());
   }
+  if (shared_update_) shared_->fence();
   optimizer_->set_iterations(c.optimizer_iterations);
   progress_ = c.progress;
 }
@@ -158,7 +198,7 @@ Checkpoint Trainer::snapshot() {
     std::vector<float> full(model_.params().size());
     std::copy(optimizer_->slot(i).begin(), optimizer_->slot(i).end(),
               full.begin() + static_cast<std::ptrdiff_t>(block_.begin));
-    comm_.allgather_blocks(full);
+    if (!shared_update_) comm_.allgather_blocks(full);  // shared state is whole already
     c.optimizer_slots.push_back({optimizer_->slot_names()[i], std::move(full)});
   }
   return c;
@@ -180,13 +220,20 @@ Trainer::StepSums Trainer::train_step(std::size_t step_in_epoch, const TrainerHo
   gather_batch(data_.train, batch.indices, x, batch_labels_.data());
   timers_.mark(Phase::kData);
 
+  if (shared_update_)
+    shared_update_->start_step(static_cast<std::uint32_t>(progress_.global_step + 1));
   const bool stop = hooks.stop_requested && hooks.stop_requested();
   // The same on every rank: it depends only on the parameters, read here
   // before any rank updates its block.
   const double l2 = has_l2_ ? l2_penalty(model_.params()) : 0.0;
   StepSums sums = sharded_ ? sharded_gradient(batch, x) : plain_gradient(batch, x);
+  const double waited_before = shared_update_ ? shared_update_->waited_seconds() : 0;
   const bool finite = update_block();
   timers_.mark(Phase::kOptimizer);
+  if (shared_update_) {  // waiting for other ranks' gradients is communication
+    timers_.transfer(Phase::kOptimizer, Phase::kAllreduce,
+                     shared_update_->waited_seconds() - waited_before);
+  }
   agree(sums, stop, finite);
   timers_.mark(Phase::kAllreduce);
   // A diverged step has updated the parameters, but no rank goes on from
@@ -201,7 +248,7 @@ Trainer::StepSums Trainer::train_step(std::size_t step_in_epoch, const TrainerHo
   if (shared_) {
     node_reduction_->share_block();
     shared_->fence();  // every block in the common area before any rank fetches it
-    node_reduction_->fetch_others(model_.params().values());
+    fetch_others();
   } else {
     comm_.allgather_blocks(model_.params().values());
   }
@@ -230,7 +277,10 @@ Trainer::StepSums Trainer::plain_gradient(const LocalBatch& batch, MatrixView x)
   // With shared memory, update_block sums this rank's block straight from
   // its node's slots once they are complete; otherwise the reduce-scatter
   // leaves the block's sum in block_grads_. The blocks are then shared.
-  if (shared_) {
+  // A shared update needs no fence: each chunk waits for its gradients.
+  if (shared_update_) {
+    shared_update_->backward_done();
+  } else if (shared_) {
     shared_->fence();
     node_reduction_->exchange_partials();
   } else {
@@ -254,16 +304,45 @@ Trainer::StepSums Trainer::sharded_gradient(const LocalBatch& batch, MatrixView 
 }
 
 bool Trainer::update_block() {
+  if (shared_update_) return update_shared_chunks();
   const bool sums_slots = shared_ && !sharded_;
-  return block_update_.run(*optimizer_, model_.params(), has_l2_,
-                           schedule_.at(progress_.global_step),
-                           [&](std::size_t first, std::span<float> scratch) {
-                             if (!sums_slots) {
-                               return std::span<float>(block_grads_).subspan(first, scratch.size());
-                             }
-                             node_reduction_->sum_block(first, scratch);
-                             return scratch;
-                           });
+  return block_update_.run(
+      *optimizer_, model_.params(), has_l2_, schedule_.at(progress_.global_step),
+      [&](std::size_t first, std::span<float> scratch) {
+        const std::size_t in_block = first - block_.begin;
+        if (!sums_slots) {
+          return std::span<float>(block_grads_).subspan(in_block, scratch.size());
+        }
+        node_reduction_->sum_block(in_block, scratch);
+        return scratch;
+      });
+}
+
+bool Trainer::update_shared_chunks() {
+  optimizer_->start_step(schedule_.at(progress_.global_step));
+  bool finite = true;
+  const auto sum_slots = [&](std::size_t first, std::span<float> scratch) {
+    node_reduction_->sum_node_slots(first, scratch);
+    return scratch;
+  };
+  shared_update_->run(*shared_, [&](IndexRange chunk) {
+    finite = block_update_.update_range(*optimizer_, model_.params(), has_l2_, chunk, sum_slots) &&
+             finite;
+  });
+  block_update_.finish();
+  return finite;
+}
+
+void Trainer::fetch_others() {
+  const std::span<float> values = model_.params().values();
+  if (!shared_update_) {
+    node_reduction_->fetch_others(values);
+    return;
+  }
+  const float* common = shared_->common().data();
+  shared_update_->for_each_chunk_of_others([&](IndexRange chunk) {
+    std::copy(common + chunk.begin, common + chunk.end, values.data() + chunk.begin);
+  });
 }
 
 void Trainer::agree(StepSums& sums, bool stop, bool finite) {

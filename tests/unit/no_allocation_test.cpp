@@ -1,7 +1,8 @@
 // The training loop allocates nothing per step: a counting global operator new
 // (plain and aligned) compares whole runs whose only difference is the number
 // of steps per epoch, so set-up and per-epoch allocations cancel and any
-// per-step one shows; in float32 and bf16, plain and deterministic.
+// per-step one shows; in float32 and bf16, plain and deterministic. The
+// shared update, which needs several ranks, is counted on its own.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,6 +11,7 @@
 
 #include "mnist_dp/comm/local_communicator.hpp"
 #include "mnist_dp/nn/bf16_products.hpp"
+#include "mnist_dp/train/shared_update.hpp"
 #include "mnist_dp/train/trainer.hpp"
 
 namespace {
@@ -84,6 +86,37 @@ TEST(NoAllocation, TrainingStepsAllocateNothing) {
           << " times (deterministic: " << deterministic << ", bf16: " << bf16 << ")";
     }
   }
+}
+
+// Heap allocations of `steps` steps of a shared update (one rank), set-up included.
+long allocations_of_shared_update(int steps) {
+  const long before = allocations.load();
+  {
+    ParameterBuffer params;
+    params.add("kernel", 784, 64);
+    params.add("bias", 1, 64);
+    params.allocate();
+    AlignedFloats control(SharedUpdate::control_floats(1), 0.0f);
+    ProcessMemory memory(1, 1);
+    SharedUpdate update(params, 1, 0, control);
+    float sum = 0;
+    for (int step = 1; step <= steps; ++step) {
+      update.start_step(static_cast<std::uint32_t>(step));
+      update.gradient_written(1);
+      update.gradient_written(0);
+      update.run(memory, [&](IndexRange chunk) { sum += static_cast<float>(chunk.size()); });
+      update.for_each_chunk_of_others(
+          [&](IndexRange chunk) { sum -= static_cast<float>(chunk.size()); });
+    }
+    EXPECT_GT(sum, 0.0f);
+  }
+  return allocations.load() - before;
+}
+
+TEST(NoAllocation, SharedUpdateStepsAllocateNothing) {
+  const long four_steps = allocations_of_shared_update(4);
+  EXPECT_GT(four_steps, 0);
+  EXPECT_EQ(allocations_of_shared_update(8), four_steps);
 }
 
 }  // namespace

@@ -123,7 +123,8 @@ TEST(Optimizer, UpdatingInRangesGivesTheSameBitsAsWhole) {
     }
     EXPECT_EQ(p_whole, p_ranged) << whole->name();
     for (std::size_t s = 0; s < whole->slot_names().size(); ++s) {
-      EXPECT_TRUE(whole->slot(s) == ranged->slot(s)) << whole->name() << " slot " << s;
+      EXPECT_TRUE(std::ranges::equal(whole->slot(s), ranged->slot(s)))
+          << whole->name() << " slot " << s;
     }
   }
 }

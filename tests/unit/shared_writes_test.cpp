@@ -61,7 +61,8 @@ TEST(SharedWrites, StreamingCopyOfTheBlockEqualsTheOrdinaryOne) {
     const auto optimizer = make_optimizer(OptimizerSettings{}, block.size());
     for (int step = 0; step < 2; ++step) {
       update.run(*optimizer, params, false, 1e-3, [&](std::size_t first, std::span<float> out) {
-        std::copy_n(gradient.begin() + static_cast<std::ptrdiff_t>(first), out.size(), out.begin());
+        std::copy_n(gradient.begin() + static_cast<std::ptrdiff_t>(first - block.begin), out.size(),
+                    out.begin());
         return out;
       });
     }

@@ -11,8 +11,10 @@
 
 #include <cstddef>
 #include <span>
+#include <thread>
 
 #include "mnist_dp/core/aligned_buffer.hpp"
+#include "mnist_dp/core/function_ref.hpp"
 
 namespace mnist_dp {
 
@@ -31,6 +33,12 @@ class SharedMemory {
   // before its call is then visible to all of them. Watched like the
   // other collectives (a stalled rank is named and the job ends).
   virtual void fence() = 0;
+  // Calls `done` until it returns true: a rank doing its share of work that
+  // waits on what other ranks of the node write. Counted and watched like a
+  // collective (every rank of the node calls it at the same points; a rank
+  // that waits past the timeout names the ones it waits for and the job
+  // ends), so `done` must make progress only through shared memory.
+  virtual void run_until(FunctionRef<bool()> done, const char* what) = 0;
 };
 
 // One process: ordinary memory, and a fence with nothing to wait for.
@@ -41,6 +49,10 @@ class ProcessMemory final : public SharedMemory {
   std::span<float> slot(int) override { return slot_; }
   std::span<float> common() override { return common_; }
   void fence() override {}
+  // Threads of one process may stand in for ranks (tests).
+  void run_until(FunctionRef<bool()> done, const char*) override {
+    while (!done()) std::this_thread::yield();
+  }
 
  private:
   AlignedFloats slot_;

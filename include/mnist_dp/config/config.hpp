@@ -62,6 +62,10 @@ struct TrainingConfig {
   // gradient rows of their blocks, this rank's updated block) is written
   // with streaming stores, past this core's caches (core/streaming_stores.hpp).
   bool streaming_stores = true;
+  // With shared memory on one node in the ordinary mode, the ranks share
+  // the optimizer pass by taking chunks as gradients complete
+  // (train/shared_update.hpp) instead of each updating a fixed block.
+  bool shared_update = true;
   // The dense products of training steps in float32 or bf16 (a build for a
   // CPU with AVX512-BF16 only).
   Precision precision = Precision::kFp32;

@@ -19,6 +19,11 @@ class PhaseTimers {
     seconds_[static_cast<std::size_t>(phase)] += std::chrono::duration<double>(now - last_).count();
     last_ = now;
   }
+  // Moves `seconds` already charged to `from` over to `to`.
+  void transfer(Phase from, Phase to, double seconds) {
+    seconds_[static_cast<std::size_t>(from)] -= seconds;
+    seconds_[static_cast<std::size_t>(to)] += seconds;
+  }
   // Restarts the interval without charging it to any phase.
   void restart() { last_ = Clock::now(); }
   double seconds(Phase phase) const { return seconds_[static_cast<std::size_t>(phase)]; }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -60,21 +61,31 @@ class ParameterBuffer {
   // ranks) of size() floats; backward writes them there from then on. Other
   // cores read the elements outside `read_here` next: products may write
   // those with streaming stores (core/streaming_stores.hpp).
+  // A row counts as read here if any of its elements is in read_here.
   void place_grads(std::span<float> grads, IndexRange read_here = kAllIndices);
+  // The same, with the rows read here given per tensor (by handle).
+  void place_grads(std::span<float> grads, std::vector<IndexRange> rows_read_here);
   // The rows of tensor `handle` whose gradient this core reads (all of them
-  // unless place_grads said otherwise or a gradient target is set): a row
-  // with any element in read_here counts.
+  // unless place_grads said otherwise or a gradient target is set).
   IndexRange grad_rows_read_here(std::size_t handle) const;
+
+  // Backward calls gradient_written once a tensor's gradient of the batch
+  // is complete; the listener (if set) learns the tensor's handle.
+  void set_gradient_listener(std::function<void(std::size_t handle)> listener);
+  void gradient_written(std::size_t handle) const {
+    if (gradient_listener_) gradient_listener_(handle);
+  }
 
  private:
   std::vector<ParamTensor> tensors_;
   std::size_t total_ = 0;
   AlignedFloats values_;
   AlignedFloats own_grads_;
-  std::span<float> grads_;              // own_grads_ unless placed elsewhere
-  IndexRange read_here_ = kAllIndices;  // of grads_, by this core
-  float* grad_target_ = nullptr;        // grads_ unless set_grad_target
+  std::span<float> grads_;                  // own_grads_ unless placed elsewhere
+  std::vector<IndexRange> rows_read_here_;  // per tensor; empty: every row
+  float* grad_target_ = nullptr;            // grads_ unless set_grad_target
   bool accumulate_ = false;
+  std::function<void(std::size_t)> gradient_listener_;
 };
 
 }  // namespace mnist_dp

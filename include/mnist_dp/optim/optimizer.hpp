@@ -45,8 +45,12 @@ class Optimizer {
   std::uint64_t iterations() const { return iterations_; }
   void set_iterations(std::uint64_t n) { iterations_ = n; }
   const std::vector<std::string>& slot_names() const { return slot_names_; }
-  AlignedFloats& slot(std::size_t i) { return slots_[i]; }
-  const AlignedFloats& slot(std::size_t i) const { return slots_[i]; }
+  std::span<float> slot(std::size_t i) { return slots_[i]; }
+  std::span<const float> slot(std::size_t i) const { return slots_[i]; }
+  // Moves the state into memory owned elsewhere (shared with other ranks):
+  // slot i becomes memory[i size, (i + 1) size), its values kept as they are
+  // there. memory holds slot_names().size() * size floats.
+  void place_slots(std::span<float> memory);
 
  protected:
   // Called by start_step with iterations() already counting this step (1 on
@@ -56,7 +60,8 @@ class Optimizer {
  private:
   std::string name_;
   std::vector<std::string> slot_names_;
-  std::vector<AlignedFloats> slots_;
+  std::vector<AlignedFloats> own_slots_;  // empty once placed elsewhere
+  std::vector<std::span<float>> slots_;
   std::uint64_t iterations_ = 0;
 };
 

@@ -7,6 +7,10 @@
 // the whole block. Every element sees the same operations in the same order
 // as in separate passes, so the bits do not depend on the chunking.
 //
+// The same pass serves the node's shared update (train/shared_update.hpp),
+// where the ranks claim chunks of the whole model instead of fixed blocks:
+// update_range over each claimed chunk.
+//
 // With shared memory the block is updated in the rank's own copy of the
 // parameters, and each chunk is then copied to the node's common area,
 // from which the other ranks fetch it after the step's fence
@@ -17,11 +21,11 @@
 #pragma once
 
 #include <cstddef>
-#include <functional>
 #include <span>
 
 #include "mnist_dp/comm/communicator.hpp"
 #include "mnist_dp/core/aligned_buffer.hpp"
+#include "mnist_dp/core/function_ref.hpp"
 #include "mnist_dp/nn/params.hpp"
 #include "mnist_dp/optim/optimizer.hpp"
 
@@ -29,12 +33,13 @@ namespace mnist_dp {
 
 class BlockUpdate {
  public:
-  // The summed gradient of the block's elements [first, first +
+  // The summed gradient of the parameters [first, first +
   // scratch.size()): written into `scratch` and returned, or returned from
   // where it already is. The caller may change the returned values.
-  using GradientSource =
-      std::function<std::span<float>(std::size_t first, std::span<float> scratch)>;
+  using GradientSource = FunctionRef<std::span<float>(std::size_t first, std::span<float> scratch)>;
 
+  // The optimizer's state covers the parameters `block`: its element i is
+  // parameter block.begin + i.
   explicit BlockUpdate(Block block);
 
   // From now on each step also copies the block to `shared_values` (all
@@ -48,7 +53,14 @@ class BlockUpdate {
   // ranks read the shared copy. Returns whether every gradient value (before the
   // L2 term) was finite; the parameters are updated either way.
   bool run(Optimizer& optimizer, ParameterBuffer& params, bool l2, double learning_rate,
-           const GradientSource& gradient);
+           GradientSource gradient);
+
+  // The same step in parts: the caller starts it (Optimizer::start_step),
+  // calls update_range over ranges inside the block that together cover
+  // the parameters to update once, then finish before fencing.
+  bool update_range(Optimizer& optimizer, ParameterBuffer& params, bool l2, IndexRange range,
+                    GradientSource gradient);
+  void finish() const;
 
  private:
   Block block_;

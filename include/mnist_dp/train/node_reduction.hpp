@@ -36,6 +36,10 @@ class NodeReduction {
   // gradient summed over all ranks: its node's slots in rank order, then the
   // other nodes' partials in node order.
   void sum_block(std::size_t first, std::span<float> out);
+  // out = elements [first, first + out.size()) of the gradient summed over
+  // this node's slots in rank order: on one node, the whole sum of any
+  // parameters (train/shared_update.hpp).
+  void sum_node_slots(std::size_t first, std::span<float> out);
   // Sends this rank's updated block of the common area to the other nodes
   // and writes the blocks it receives; the caller then fences.
   void share_block();

@@ -26,6 +26,7 @@
 #include "mnist_dp/train/node_reduction.hpp"
 #include "mnist_dp/train/ordered_sums.hpp"
 #include "mnist_dp/train/sharded_gradient.hpp"
+#include "mnist_dp/train/shared_update.hpp"
 #include "mnist_dp/train/training_state.hpp"
 
 namespace mnist_dp {
@@ -101,9 +102,18 @@ class Trainer {
   StepSums plain_gradient(const LocalBatch& batch, MatrixView x);
   StepSums sharded_gradient(const LocalBatch& batch, MatrixView x);
   // The optimizer step over this rank's block, summing its gradient on the
-  // way with shared memory (block_update.hpp). Returns whether that block's
-  // gradient was finite.
+  // way with shared memory (block_update.hpp), or over the chunks this rank
+  // takes with shared_update_. Returns whether the gradient it read was
+  // finite.
   bool update_block();
+  bool update_shared_chunks();
+  // After the step's fence: this rank's copy of the parameters gets what
+  // the other ranks updated, from the common area.
+  void fetch_others();
+  // With shared_update_: the optimizer's state and the control memory in
+  // the common area after the parameters, zeroed; gradient rows outside
+  // this rank's home streamed when `streaming`.
+  void share_update(bool streaming);
   // Collective: makes the step's sums, stop requests and non-finite flags
   // global, so every rank takes the same decisions.
   void agree(StepSums& sums, bool stop, bool finite);
@@ -131,7 +141,9 @@ class Trainer {
   Model model_;
   Block block_;                     // the parameters this rank's optimizer updates
   std::vector<float> block_grads_;  // that block's summed gradient, unless update_block sums it
-  std::unique_ptr<Optimizer> optimizer_;  // state for block_ only
+  // State for block_ only, or with shared_update_ for every parameter, in
+  // the node's shared memory.
+  std::unique_ptr<Optimizer> optimizer_;
   BlockUpdate block_update_;
   LearningRateSchedule schedule_;
   CheckpointPolicy checkpoints_;
@@ -141,7 +153,10 @@ class Trainer {
   // hold the gradients (or pieces), the common area the parameters.
   std::unique_ptr<SharedMemory> shared_;
   std::unique_ptr<NodeReduction> node_reduction_;  // with shared_
-  OrderedSums chunk_sums_;                         // deterministic: per evaluation chunk
+  // training.shared_update on one node of several ranks, in the ordinary
+  // mode: the ranks share the optimizer pass instead of fixed blocks.
+  std::unique_ptr<SharedUpdate> shared_update_;
+  OrderedSums chunk_sums_;  // deterministic: per evaluation chunk
   bool has_l2_;
   double input_density_;
   TrainingProgress progress_;

@@ -1,0 +1,137 @@
+// The node's shared optimizer pass (train/shared_update.hpp), with threads
+// standing in for the ranks of a node over one control memory: every chunk
+// is updated exactly once per step, none before every rank has published
+// its gradient, and the homes split every tensor's rows.
+#include "mnist_dp/train/shared_update.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "mnist_dp/core/aligned_buffer.hpp"
+
+namespace mnist_dp {
+namespace {
+
+// Three tensors like a small dense stack: chunks of 64 floats cut the
+// matrices into several chunks of whole rows.
+void add_tensors(ParameterBuffer& params) {
+  params.add("dense/kernel", 40, 12);  // 480 floats, 5 rows per chunk
+  params.add("dense/bias", 1, 12);
+  params.add("dense_1/kernel", 12, 7);  // 84 floats, 9 rows per chunk
+  params.allocate();
+}
+constexpr std::size_t kChunk = 64;
+
+TEST(SharedUpdate, HomesSplitEveryTensorsRows) {
+  ParameterBuffer params;
+  add_tensors(params);
+  constexpr int kRanks = 3;
+  AlignedFloats control(SharedUpdate::control_floats(kRanks));
+  for (std::size_t t = 0; t < params.tensors().size(); ++t) {
+    if (params.tensors()[t].rows == 1) continue;
+    std::size_t next = 0;
+    for (int r = 0; r < kRanks; ++r) {
+      const IndexRange rows = SharedUpdate(params, kRanks, r, control, kChunk).home_rows()[t];
+      EXPECT_EQ(rows.begin, next) << "tensor " << t << " rank " << r;
+      next = rows.end;
+    }
+    EXPECT_EQ(next, params.tensors()[t].rows) << "tensor " << t;
+  }
+}
+
+// Each thread plays a rank: publishes its gradients in backward's order at
+// its own pace, takes chunks, and records who updated each element; a
+// std::barrier is the step's fence.
+TEST(SharedUpdate, EveryElementIsUpdatedOnceAndOnlyOnceAllGradientsAreIn) {
+  ParameterBuffer params;
+  add_tensors(params);
+  const std::size_t n = params.size();
+  const std::size_t tensors = params.tensors().size();
+  constexpr int kRanks = 3;
+  constexpr int kSteps = 6;
+  AlignedFloats control(SharedUpdate::control_floats(kRanks), 0.0f);
+  ProcessMemory memory(1, 1);
+  // published[r]: tensors rank r has published this step, from the last.
+  std::vector<std::atomic<int>> published(kRanks);
+  std::vector<std::atomic<int>> updated_by(n);
+  std::atomic<int> early_chunks{0};
+  std::vector<std::vector<int>> copied(kRanks, std::vector<int>(n, 0));
+  std::barrier fence(kRanks);
+
+  auto rank = [&](int me) {
+    SharedUpdate update(params, kRanks, me, control, kChunk);
+    for (int step = 1; step <= kSteps; ++step) {
+      if (me == 0) {
+        for (auto& u : updated_by) u = -1;
+      }
+      for (auto& p : published) p = 0;
+      fence.arrive_and_wait();
+      update.start_step(static_cast<std::uint32_t>(step));
+      // The ranks take turns being slow.
+      const auto pause = std::chrono::microseconds((me + step) % kRanks * 300);
+      for (std::size_t t = tensors; t-- > 0;) {
+        std::this_thread::sleep_for(pause);
+        published[static_cast<std::size_t>(me)] = static_cast<int>(tensors - t);
+        update.gradient_written(t);
+      }
+      update.run(memory, [&](IndexRange chunk) {
+        std::size_t tensor = 0;
+        while (chunk.begin >= params.tensors()[tensor].offset + params.tensors()[tensor].size()) {
+          ++tensor;
+        }
+        for (const auto& p : published) {
+          if (p < static_cast<int>(tensors - tensor)) ++early_chunks;
+        }
+        for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
+          int none = -1;
+          if (!updated_by[i].compare_exchange_strong(none, me)) updated_by[i] = -2;  // twice
+        }
+      });
+      fence.arrive_and_wait();
+      auto& mine = copied[static_cast<std::size_t>(me)];
+      std::fill(mine.begin(), mine.end(), 0);
+      update.for_each_chunk_of_others([&](IndexRange chunk) {
+        for (std::size_t i = chunk.begin; i < chunk.end; ++i) ++mine[i];
+      });
+      for (std::size_t i = 0; i < n; ++i) {
+        const int by = updated_by[i];
+        ASSERT_GE(by, 0) << "step " << step << " element " << i << (by == -2 ? " twice" : " never");
+        ASSERT_EQ(mine[i], by == me ? 0 : 1) << "rank " << me << " copies element " << i;
+      }
+      fence.arrive_and_wait();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int r = 0; r < kRanks; ++r) threads.emplace_back(rank, r);
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(early_chunks, 0) << "chunks updated before every rank published their tensor";
+}
+
+// A rank that is ahead takes the others' chunks instead of waiting for
+// them: with one rank publishing late, the early one updates most chunks.
+TEST(SharedUpdate, ARankAheadTakesTheOthersChunks) {
+  ParameterBuffer params;
+  add_tensors(params);
+  AlignedFloats control(SharedUpdate::control_floats(2), 0.0f);
+  ProcessMemory memory(1, 1);
+  SharedUpdate early(params, 2, 0, control, kChunk);
+  SharedUpdate late(params, 2, 1, control, kChunk);
+  early.start_step(1);
+  late.start_step(1);
+  early.backward_done();
+  late.backward_done();
+  std::size_t taken_early = 0, taken_late = 0;
+  early.run(memory, [&](IndexRange) { ++taken_early; });
+  late.run(memory, [&](IndexRange) { ++taken_late; });
+  EXPECT_EQ(taken_early, early.chunk_count());
+  EXPECT_EQ(taken_late, 0u);
+  EXPECT_EQ(early.waited_seconds(), 0.0);
+}
+
+}  // namespace
+}  // namespace mnist_dp
