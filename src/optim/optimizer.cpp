@@ -13,11 +13,11 @@ Optimizer::Optimizer(std::string name, std::size_t size, std::vector<std::string
   for (AlignedFloats& slot : own_slots_) slots_.push_back(slot);
 }
 
-void Optimizer::place_slots(std::span<float> memory) {
+void Optimizer::place_slots(std::span<float> memory, std::size_t stride) {
   const std::size_t size = slots_.empty() ? 0 : slots_[0].size();
-  if (memory.size() != size * slots_.size())
-    throw std::invalid_argument("Optimizer::place_slots: wrong size");
-  for (std::size_t i = 0; i < slots_.size(); ++i) slots_[i] = memory.subspan(i * size, size);
+  if (stride < size || memory.size() < stride * slots_.size())
+    throw std::invalid_argument("Optimizer::place_slots: memory too small");
+  for (std::size_t i = 0; i < slots_.size(); ++i) slots_[i] = memory.subspan(i * stride, size);
   own_slots_.clear();
 }
 

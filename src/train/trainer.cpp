@@ -86,7 +86,7 @@ void Trainer::share_parameters() {
   const bool single_node = comm_.layout().nodes() == 1;
   const bool share_optimizer =
       config_.training.shared_update && !sharded_ && comm_.size() > 1 && single_node;
-  const std::size_t state_floats = optimizer_->slot_names().size() * n;
+  const std::size_t state_floats = optimizer_->slot_names().size() * cache_line_floats(n);
   const std::size_t common_floats = share_optimizer
                                         ? cache_line_floats(n) + cache_line_floats(state_floats) +
                                               SharedUpdate::control_floats(comm_.size())
@@ -113,7 +113,7 @@ void Trainer::share_update(bool streaming) {
   const std::size_t n = params.size();
   const std::span<float> common = shared_->common();
   const std::span<float> state =
-      common.subspan(cache_line_floats(n), optimizer_->slot_names().size() * n);
+      common.subspan(cache_line_floats(n), optimizer_->slot_names().size() * cache_line_floats(n));
   const std::span<float> control =
       common.subspan(cache_line_floats(n) + cache_line_floats(state.size()));
   if (comm_.rank() == 0) {
@@ -123,7 +123,7 @@ void Trainer::share_update(bool streaming) {
   block_ = {0, n};
   block_grads_.clear();
   optimizer_ = make_optimizer(config_.optimizer, n);
-  optimizer_->place_slots(state);
+  optimizer_->place_slots(state, cache_line_floats(n));
   block_update_ = BlockUpdate(block_);
   shared_update_ = std::make_unique<SharedUpdate>(params, comm_.size(), comm_.rank(), control);
   params.place_grads(shared_->slot(comm_.rank()),

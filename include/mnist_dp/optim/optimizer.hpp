@@ -48,9 +48,10 @@ class Optimizer {
   std::span<float> slot(std::size_t i) { return slots_[i]; }
   std::span<const float> slot(std::size_t i) const { return slots_[i]; }
   // Moves the state into memory owned elsewhere (shared with other ranks):
-  // slot i becomes memory[i size, (i + 1) size), its values kept as they are
-  // there. memory holds slot_names().size() * size floats.
-  void place_slots(std::span<float> memory);
+  // slot i becomes memory[i stride, i stride + size), its values kept as
+  // they are there (stride >= size; a stride of whole cache lines keeps
+  // every slot aligned as the own buffers are).
+  void place_slots(std::span<float> memory, std::size_t stride);
 
  protected:
   // Called by start_step with iterations() already counting this step (1 on
