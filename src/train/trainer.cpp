@@ -120,8 +120,9 @@ void Trainer::share_update(bool streaming) {
     std::fill(state.begin(), state.end(), 0.0f);
     std::fill(control.begin(), control.end(), 0.0f);
   }
-  block_ = {0, n};
+  block_ = {0, n};  // the optimizer's state covers every parameter
   block_grads_.clear();
+  block_grads_.shrink_to_fit();
   optimizer_ = make_optimizer(config_.optimizer, n);
   optimizer_->place_slots(state, cache_line_floats(n));
   block_update_ = BlockUpdate(block_);

@@ -139,7 +139,7 @@ class Trainer {
   const DatasetPair& data_;
   GlobalBatchSampler sampler_;
   Model model_;
-  Block block_;                     // the parameters this rank's optimizer updates
+  Block block_;  // the parameters this rank's optimizer updates (all with shared_update_)
   std::vector<float> block_grads_;  // that block's summed gradient, unless update_block sums it
   // State for block_ only, or with shared_update_ for every parameter, in
   // the node's shared memory.
