@@ -27,6 +27,15 @@ std::size_t model_batch_capacity(const Config& config, const GlobalBatchSampler&
   return std::max(train_rows, eval_rows_per_pass(config.training, test_count, ranks));
 }
 
+// Whether the ranks share the optimizer pass (train/shared_update.hpp): on
+// one node of several ranks, through shared memory, in the ordinary mode.
+// The shared memory may still turn out unavailable (share_parameters).
+bool may_share_update(const Config& config, const Communicator& comm) {
+  const TrainingConfig& t = config.training;
+  return t.shared_update && t.shared_memory && !t.deterministic && comm.size() > 1 &&
+         comm.layout().nodes() == 1;
+}
+
 CheckpointSchedule checkpoint_schedule(const Config& config, std::size_t steps_per_epoch) {
   return {!config.output.checkpoint_dir.empty(), config.output.checkpoint_every_epochs,
           config.output.checkpoint_every_steps, config.training.epochs, steps_per_epoch};
@@ -45,8 +54,10 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
       model_(config.model, data.train.features, data.num_classes,
              model_batch_capacity(config, sampler_, data.test.count, comm.size())),
       block_(block_of(model_.params().size(), comm.rank(), comm.size())),
-      block_grads_(block_.size()),
-      optimizer_(make_optimizer(config.optimizer, block_.size())),
+      // Sized in share_parameters when the update is shared.
+      block_grads_(may_share_update(config, comm) ? 0 : block_.size()),
+      optimizer_(
+          make_optimizer(config.optimizer, may_share_update(config, comm) ? 0 : block_.size())),
       block_update_(block_),
       schedule_(config.optimizer.schedule, config.optimizer.learning_rate,
                 {config.optimizer.base_batch_size, config.training.batch_size},
@@ -83,16 +94,18 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
 // all of it.
 void Trainer::share_parameters() {
   const std::size_t n = model_.params().size();
-  const bool single_node = comm_.layout().nodes() == 1;
-  const bool share_optimizer =
-      config_.training.shared_update && !sharded_ && comm_.size() > 1 && single_node;
+  const bool share_optimizer = may_share_update(config_, comm_);
   const std::size_t state_floats = optimizer_->slot_names().size() * cache_line_floats(n);
   const std::size_t common_floats = share_optimizer
                                         ? cache_line_floats(n) + cache_line_floats(state_floats) +
                                               SharedUpdate::control_floats(comm_.size())
                                         : n;
   shared_ = comm_.share_memory(sharded_ ? sharded_->buffer_floats() : n, common_floats);
-  if (!shared_) return;
+  if (!shared_) {  // fixed blocks after all
+    optimizer_ = make_optimizer(config_.optimizer, block_.size());
+    block_grads_.resize(block_.size());
+    return;
+  }
   node_reduction_ = std::make_unique<NodeReduction>(comm_, *shared_, n);
   // Alone, a rank reads all its gradient and no one reads the common area:
   // copying into it would only cost a pass over the model.
@@ -116,13 +129,11 @@ void Trainer::share_update(bool streaming) {
       common.subspan(cache_line_floats(n), optimizer_->slot_names().size() * cache_line_floats(n));
   const std::span<float> control =
       common.subspan(cache_line_floats(n) + cache_line_floats(state.size()));
-  if (comm_.rank() == 0) {
-    std::fill(state.begin(), state.end(), 0.0f);
-    std::fill(control.begin(), control.end(), 0.0f);
-  }
+  const Block zeroed_here = block_of(state.size(), comm_.rank(), comm_.size());
+  std::fill(state.begin() + static_cast<std::ptrdiff_t>(zeroed_here.begin),
+            state.begin() + static_cast<std::ptrdiff_t>(zeroed_here.end), 0.0f);
+  if (comm_.rank() == 0) std::fill(control.begin(), control.end(), 0.0f);
   block_ = {0, n};  // the optimizer's state covers every parameter
-  block_grads_.clear();
-  block_grads_.shrink_to_fit();
   optimizer_ = make_optimizer(config_.optimizer, n);
   optimizer_->place_slots(state, cache_line_floats(n));
   block_update_ = BlockUpdate(block_);
