@@ -166,5 +166,28 @@ TEST(DenseLayerProducts, SparseInputRunsTheChosenForwardProduct) {
   EXPECT_FALSE(plain.dense.sparse_forward_by_rows()) << "no choice without a sparse input";
 }
 
+// Backward tells the parameter buffer's listener when the kernel's and the
+// bias's gradients are complete, before the input gradient (the shared
+// optimizer pass starts on them then): at that point the input gradient
+// is still untouched.
+TEST(DenseLayerProducts, BackwardReportsEachParameterGradientBeforeTheInputGradient) {
+  OneLayer layer(kWide);
+  std::vector<float> x = random_matrix(kRows * kIn, 51, 0.3);
+  std::vector<float> out(kRows * kWide), dz = random_matrix(kRows * kWide, 52);
+  std::vector<float> input_grad(kRows * kIn, kNaN);
+  std::vector<std::size_t> reported;
+  bool input_grad_untouched = true;
+  layer.params.set_gradient_listener([&](std::size_t handle) {
+    reported.push_back(handle);
+    for (const float v : input_grad) input_grad_untouched = input_grad_untouched && std::isnan(v);
+  });
+  layer.dense.forward(StepContext{}, {x.data(), kRows, kIn}, {out.data(), kRows, kWide});
+  layer.dense.backward({x.data(), kRows, kIn}, {out.data(), kRows, kWide},
+                       {dz.data(), kRows, kWide}, {input_grad.data(), kRows, kIn});
+  EXPECT_EQ(reported, (std::vector<std::size_t>{0, 1})) << "kernel, then bias";
+  EXPECT_TRUE(input_grad_untouched);
+  EXPECT_FALSE(std::isnan(input_grad[0])) << "the input gradient follows";
+}
+
 }  // namespace
 }  // namespace mnist_dp
