@@ -23,8 +23,8 @@ constexpr std::size_t kProgressShift = 16;  // tensors per model stay below 2^16
 
 using Clock = std::chrono::steady_clock;
 
-// The rows of tensor `t` in rank `rank`'s home: its block of the rows, or of
-// the elements of a vector (one row).
+// The elements of tensor `t` in rank `rank`'s home: those of its block of
+// the rows, or its block of the elements of a vector (one row).
 IndexRange home_elements(const ParamTensor& t, int rank, int ranks) {
   if (t.rows == 1) {
     const Block b = block_of(t.cols, rank, ranks);
