@@ -117,6 +117,24 @@ void copy_rows(const Dataset& data, std::size_t first, MatrixView out, std::uint
   for (std::size_t r = 0; r < out.rows; ++r) copy_row(data, first + r, out.row(r), labels + r);
 }
 
+std::vector<IndexRange> always_zero_features(const Dataset& data) {
+  std::vector<std::uint8_t> any(data.features, 0);
+  for (std::size_t r = 0; r < data.count; ++r) {
+    const std::uint8_t* row = data.pixels.data() + r * data.features;
+    for (std::size_t f = 0; f < data.features; ++f) any[f] |= row[f];
+  }
+  std::vector<IndexRange> runs;
+  for (std::size_t f = 0; f < data.features; ++f) {
+    if (any[f]) continue;
+    if (!runs.empty() && runs.back().end == f) {
+      runs.back().end = f + 1;
+    } else {
+      runs.push_back({f, f + 1});
+    }
+  }
+  return runs;
+}
+
 double nonzero_fraction(const Dataset& data) {
   if (data.pixels.empty()) return 0;
   const auto zeros = std::count(data.pixels.begin(), data.pixels.end(), std::uint8_t{0});

@@ -41,7 +41,8 @@ std::size_t SharedUpdate::control_floats(int ranks) {
 }
 
 SharedUpdate::SharedUpdate(const ParameterBuffer& params, int ranks, int me,
-                           std::span<float> control, std::size_t chunk_floats)
+                           std::span<float> control, std::span<const IndexRange> unchanging,
+                           std::size_t chunk_floats)
     : params_(params), ranks_(ranks), me_(me), control_(control) {
   const std::vector<ParamTensor>& tensors = params.tensors();
   if (control.size() < control_floats(ranks) || tensors.size() >= (1u << kProgressShift)) {
@@ -56,8 +57,16 @@ SharedUpdate::SharedUpdate(const ParameterBuffer& params, int ranks, int me,
           tensors[t].rows == 1
               ? chunk_floats
               : std::max<std::size_t>(1, chunk_floats / tensors[t].cols) * tensors[t].cols;
-      for (std::size_t at = home.begin; at < home.end; at += step) {
-        chunks_.push_back({{at, std::min(at + step, home.end)}, t});
+      // The home less the unchanging ranges, each piece in chunks.
+      std::size_t at = home.begin;
+      for (std::size_t u = 0; at < home.end; ++u) {
+        const bool skip = u < unchanging.size();
+        const std::size_t piece_end =
+            skip ? std::clamp(unchanging[u].begin, at, home.end) : home.end;
+        for (std::size_t c = at; c < piece_end; c += step) {
+          chunks_.push_back({{c, std::min(c + step, piece_end)}, t});
+        }
+        at = skip ? std::max(piece_end, std::min(unchanging[u].end, home.end)) : home.end;
       }
     }
   }

@@ -11,6 +11,7 @@
 #include "mnist_dp/comm/collective_status.hpp"
 #include "mnist_dp/core/errors.hpp"
 #include "mnist_dp/core/finite.hpp"
+#include "mnist_dp/nn/dense.hpp"
 #include "mnist_dp/nn/softmax_cross_entropy.hpp"
 #include "mnist_dp/optim/regularization.hpp"
 #include "mnist_dp/train/memory_estimate.hpp"
@@ -121,14 +122,23 @@ void Trainer::share_parameters() {
   if (shared_with_others) block_update_.copy_to(shared_->common().first(n), streaming);
 }
 
+// The common area with a shared update: the parameters, the optimizer's
+// slots (each from a cache line), then the control memory.
+std::span<float> Trainer::shared_state() const {
+  const std::size_t line_n = cache_line_floats(model_.params().size());
+  return shared_->common().subspan(line_n, optimizer_->slot_names().size() * line_n);
+}
+
+std::span<float> Trainer::shared_update_control() const {
+  const std::size_t line_n = cache_line_floats(model_.params().size());
+  return shared_->common().subspan(line_n * (1 + optimizer_->slot_names().size()));
+}
+
 void Trainer::share_update(bool streaming) {
   ParameterBuffer& params = model_.params();
   const std::size_t n = params.size();
-  const std::span<float> common = shared_->common();
-  const std::span<float> state =
-      common.subspan(cache_line_floats(n), optimizer_->slot_names().size() * cache_line_floats(n));
-  const std::span<float> control =
-      common.subspan(cache_line_floats(n) + cache_line_floats(state.size()));
+  const std::span<float> state = shared_state();
+  const std::span<float> control = shared_update_control();
   const Block zeroed_here = block_of(state.size(), comm_.rank(), comm_.size());
   std::fill(state.begin() + static_cast<std::ptrdiff_t>(zeroed_here.begin),
             state.begin() + static_cast<std::ptrdiff_t>(zeroed_here.end), 0.0f);
@@ -137,13 +147,32 @@ void Trainer::share_update(bool streaming) {
   optimizer_ = make_optimizer(config_.optimizer, n);
   optimizer_->place_slots(state, cache_line_floats(n));
   block_update_ = BlockUpdate(block_);
-  shared_update_ = std::make_unique<SharedUpdate>(params, comm_.size(), comm_.rank(), control);
+  unchanging_ = unchanging_parameters();
+  shared_update_ =
+      std::make_unique<SharedUpdate>(params, comm_.size(), comm_.rank(), control, unchanging_);
   params.place_grads(shared_->slot(comm_.rank()),
                      streaming ? shared_update_->home_rows()
                                : std::vector<IndexRange>(params.tensors().size(), kAllIndices));
   params.set_gradient_listener(
       [this](std::size_t handle) { shared_update_->gradient_written(handle); });
   shared_->fence();  // the zeroed state before any rank's first step
+}
+
+// The first layer's kernel rows of the features that are zero in every
+// training example: their gradient is exactly zero at every step, so with
+// no L2 on that kernel and zero optimizer state no step changes them, bit
+// for bit (Adam, SGD and RMSprop alike). A first layer other than Dense
+// (an activation of the pixels) may make those inputs non-zero: none then.
+std::vector<IndexRange> Trainer::unchanging_parameters() const {
+  const auto& layers = model_.layers();
+  if (layers.empty() || !dynamic_cast<const DenseLayer*>(layers.front().get())) return {};
+  const ParamTensor& kernel = model_.params().tensors().front();
+  if (kernel.rows != data_.train.features || kernel.l2 != 0.0f) return {};
+  std::vector<IndexRange> rows;
+  for (const IndexRange f : always_zero_features(data_.train)) {
+    rows.push_back({kernel.offset + f.begin * kernel.cols, kernel.offset + f.end * kernel.cols});
+  }
+  return rows;
 }
 
 std::string Trainer::reduction_path() const {
@@ -192,7 +221,22 @@ void Trainer::restore(const Checkpoint& c, const std::string& source) {
     std::copy(full.begin() + static_cast<std::ptrdiff_t>(block_.begin),
               full.begin() + static_cast<std::ptrdiff_t>(block_.end), optimizer_->slot(i).begin());
   }
-  if (shared_update_) shared_->fence();
+  if (shared_update_) {
+    shared_->fence();
+    // A checkpoint from other training data may have moved those rows.
+    const bool state_zero = std::ranges::all_of(unchanging_, [&](IndexRange r) {
+      for (std::size_t i = 0; i < optimizer_->slot_names().size(); ++i) {
+        const auto s = optimizer_->slot(i).subspan(r.begin, r.size());
+        if (!std::ranges::all_of(s, [](float v) { return v == 0.0f; })) return false;
+      }
+      return true;
+    });
+    if (!state_zero) {
+      unchanging_.clear();
+      shared_update_ = std::make_unique<SharedUpdate>(model_.params(), comm_.size(), comm_.rank(),
+                                                      shared_update_control());
+    }
+  }
   optimizer_->set_iterations(c.optimizer_iterations);
   progress_ = c.progress;
 }

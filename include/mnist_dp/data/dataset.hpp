@@ -52,5 +52,7 @@ void gather_batch(const Dataset& data, std::span<const std::uint32_t> indices, M
 void copy_rows(const Dataset& data, std::size_t first, MatrixView out, std::uint8_t* labels);
 // The fraction of pixels that are not zero (MNIST 0.19, Fashion-MNIST 0.50).
 double nonzero_fraction(const Dataset& data);
+// The features (pixels) that are zero in every example, as runs [begin, end).
+std::vector<IndexRange> always_zero_features(const Dataset& data);
 
 }  // namespace mnist_dp

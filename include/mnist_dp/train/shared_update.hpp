@@ -13,6 +13,10 @@
 // Each element is updated once, by the same operations whoever takes it, so
 // the bits do not depend on which rank updates what.
 //
+// Parameters that no step changes (the caller's promise: e.g. kernel rows
+// of inputs that are zero in every training example, without L2) are in no
+// chunk, so neither the pass nor the fetch touches them.
+//
 // Homes keep the memory where it is used: a rank takes its own chunks
 // unless it would otherwise wait, so the gradient rows outside its home are
 // the ones to write with streaming stores (home_rows).
@@ -48,7 +52,10 @@ class SharedUpdate {
   // For the tensors of `params`, shared by `ranks` ranks of which this is
   // `me` (its index on the node). `control` is shared, zeroed before any
   // rank's first step, control_floats(ranks) floats on a cache-line boundary.
+  // `unchanging`: sorted, disjoint element ranges of whole rows that no step
+  // changes.
   SharedUpdate(const ParameterBuffer& params, int ranks, int me, std::span<float> control,
+               std::span<const IndexRange> unchanging = {},
                std::size_t chunk_floats = kChunkFloats);
 
   // Per tensor (by handle), the rows in this rank's home.

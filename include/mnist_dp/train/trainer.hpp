@@ -114,6 +114,10 @@ class Trainer {
   // the common area after the parameters, zeroed; gradient rows outside
   // this rank's home streamed when `streaming`.
   void share_update(bool streaming);
+  std::span<float> shared_state() const;
+  std::span<float> shared_update_control() const;
+  // Parameters no step changes (train/shared_update.hpp).
+  std::vector<IndexRange> unchanging_parameters() const;
   // Collective: makes the step's sums, stop requests and non-finite flags
   // global, so every rank takes the same decisions.
   void agree(StepSums& sums, bool stop, bool finite);
@@ -156,6 +160,9 @@ class Trainer {
   // training.shared_update on one node of several ranks, in the ordinary
   // mode: the ranks share the optimizer pass instead of fixed blocks.
   std::unique_ptr<SharedUpdate> shared_update_;
+  // With shared_update_: the parameters it skips (unchanging_parameters,
+  // unless a restored optimizer state says otherwise).
+  std::vector<IndexRange> unchanging_;
   OrderedSums chunk_sums_;  // deterministic: per evaluation chunk
   bool has_l2_;
   double input_density_;
