@@ -96,12 +96,8 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
 void Trainer::share_parameters() {
   const std::size_t n = model_.params().size();
   const bool share_optimizer = may_share_update(config_, comm_);
-  const std::size_t state_floats = optimizer_->slot_names().size() * cache_line_floats(n);
-  const std::size_t common_floats = share_optimizer
-                                        ? cache_line_floats(n) + cache_line_floats(state_floats) +
-                                              SharedUpdate::control_floats(comm_.size())
-                                        : n;
-  shared_ = comm_.share_memory(sharded_ ? sharded_->buffer_floats() : n, common_floats);
+  shared_ = comm_.share_memory(sharded_ ? sharded_->buffer_floats() : n,
+                               share_optimizer ? shared_update_common_floats() : n);
   if (!shared_) {  // fixed blocks after all
     optimizer_ = make_optimizer(config_.optimizer, block_.size());
     block_grads_.resize(block_.size());
@@ -124,6 +120,12 @@ void Trainer::share_parameters() {
 
 // The common area with a shared update: the parameters, the optimizer's
 // slots (each from a cache line), then the control memory.
+std::size_t Trainer::shared_update_common_floats() const {
+  const std::size_t line_n = cache_line_floats(model_.params().size());
+  return line_n * (1 + optimizer_->slot_names().size()) +
+         SharedUpdate::control_floats(comm_.size());
+}
+
 std::span<float> Trainer::shared_state() const {
   const std::size_t line_n = cache_line_floats(model_.params().size());
   return shared_->common().subspan(line_n, optimizer_->slot_names().size() * line_n);
@@ -150,9 +152,11 @@ void Trainer::share_update(bool streaming) {
   unchanging_ = unchanging_parameters();
   shared_update_ =
       std::make_unique<SharedUpdate>(params, comm_.size(), comm_.rank(), control, unchanging_);
-  params.place_grads(shared_->slot(comm_.rank()),
-                     streaming ? shared_update_->home_rows()
-                               : std::vector<IndexRange>(params.tensors().size(), kAllIndices));
+  if (streaming) {
+    params.place_grads(shared_->slot(comm_.rank()), shared_update_->home_rows());
+  } else {
+    params.place_grads(shared_->slot(comm_.rank()));
+  }
   params.set_gradient_listener(
       [this](std::size_t handle) { shared_update_->gradient_written(handle); });
   shared_->fence();  // the zeroed state before any rank's first step

@@ -114,6 +114,7 @@ class Trainer {
   // the common area after the parameters, zeroed; gradient rows outside
   // this rank's home streamed when `streaming`.
   void share_update(bool streaming);
+  std::size_t shared_update_common_floats() const;
   std::span<float> shared_state() const;
   std::span<float> shared_update_control() const;
   // Parameters no step changes (train/shared_update.hpp).
