@@ -3,12 +3,17 @@
 // Control memory, one 64-byte line per word so that no two ranks write the
 // same line: first each segment's claim word, (tag << 32) | chunks taken
 // (a word with an older tag counts as none taken), then each rank's progress
-// word, (tag << 16) | tensors complete counting from the last. Both only
-// grow within a step, and the tag grows every step, so no word is ever reset.
+// word, (tag << 16) | tensors complete counting from the last, then each
+// rank's finish line: the tag of the last step it finished, followed by that
+// step's sums. Words only grow within a step, and the tag grows every step,
+// so no word is ever reset. A rank rewrites its finish line only after the
+// next step's pass, which needs every rank's progress in that step, which a
+// rank publishes only after reading the others' finish lines.
 #include "mnist_dp/train/shared_update.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <stdexcept>
 
@@ -37,7 +42,7 @@ IndexRange home_elements(const ParamTensor& t, int rank, int ranks) {
 }  // namespace
 
 std::size_t SharedUpdate::control_floats(int ranks) {
-  return 2 * static_cast<std::size_t>(ranks) * kLineFloats;
+  return 3 * static_cast<std::size_t>(ranks) * kLineFloats;
 }
 
 SharedUpdate::SharedUpdate(const ParameterBuffer& params, int ranks, int me,
@@ -91,6 +96,11 @@ std::uint64_t* SharedUpdate::claim_word(int segment) const {
 std::uint64_t* SharedUpdate::progress_word(int rank) const {
   return reinterpret_cast<std::uint64_t*>(control_.data() +
                                           (static_cast<std::size_t>(ranks_ + rank)) * kLineFloats);
+}
+
+std::uint64_t* SharedUpdate::finish_line(int rank) const {
+  return reinterpret_cast<std::uint64_t*>(
+      control_.data() + (static_cast<std::size_t>(2 * ranks_ + rank)) * kLineFloats);
 }
 
 void SharedUpdate::start_step(std::uint32_t tag) {
@@ -184,6 +194,36 @@ void SharedUpdate::run(SharedMemory& shared, FunctionRef<void(IndexRange)> updat
 void SharedUpdate::for_each_chunk_of_others(FunctionRef<void(IndexRange)> copy) const {
   for (std::size_t c = 0; c < chunks_.size(); ++c) {
     if (!mine_[c]) copy(chunks_[c].elements);
+  }
+}
+
+void SharedUpdate::finish_step(SharedMemory& shared, std::span<double> sums) {
+  if (sums.size() > kMaxStepSums) throw std::invalid_argument("SharedUpdate: too many step sums");
+  std::uint64_t* const mine = finish_line(me_);
+  for (std::size_t i = 0; i < sums.size(); ++i) {
+    std::atomic_ref<std::uint64_t>(mine[1 + i])
+        .store(std::bit_cast<std::uint64_t>(sums[i]), std::memory_order_relaxed);
+  }
+  streaming_stores_done();  // the updated chunks' streamed copies before the word
+  std::atomic_ref<std::uint64_t>(*mine).store(tag_, std::memory_order_release);
+  shared.run_until(
+      [&] {
+        for (int r = 0; r < ranks_; ++r) {
+          if (std::atomic_ref<std::uint64_t>(*finish_line(r)).load(std::memory_order_acquire) !=
+              tag_) {
+            return false;
+          }
+        }
+        return true;
+      },
+      "step_sums");
+  for (std::size_t i = 0; i < sums.size(); ++i) {
+    double total = 0.0;
+    for (int r = 0; r < ranks_; ++r) {
+      total += std::bit_cast<double>(
+          std::atomic_ref<std::uint64_t>(finish_line(r)[1 + i]).load(std::memory_order_relaxed));
+    }
+    sums[i] = total;
   }
 }
 

@@ -90,9 +90,9 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
 
 // Every rank's gradients (or deterministic pieces) go to its slot. Each rank
 // keeps its own copy of the parameters; every step it writes what it
-// updated into the node's common area and, after the fence, fetches the
-// rest from it. So the common area is read only after a step has written
-// all of it.
+// updated into the node's common area and, after the fence (or the shared
+// update's finish_step), fetches the rest from it. So the common area is read only after a step has
+// written all of it.
 void Trainer::share_parameters() {
   const std::size_t n = model_.params().size();
   const bool share_optimizer = may_share_update(config_, comm_);
@@ -305,7 +305,9 @@ Trainer::StepSums Trainer::train_step(std::size_t step_in_epoch, const TrainerHo
   if (sums[kNonFiniteGradientBlocks] > 0) {
     diverge("non-finite gradient at " + step_name(step_in_epoch + 1), hooks);
   }
-  if (shared_) {
+  if (shared_update_) {
+    fetch_others();  // agree has seen every rank's chunks updated
+  } else if (shared_) {
     node_reduction_->share_block();
     shared_->fence();  // every block in the common area before any rank fetches it
     fetch_others();
@@ -406,6 +408,7 @@ void Trainer::fetch_others() {
 }
 
 void Trainer::agree(StepSums& sums, bool stop, bool finite) {
+  static_assert(kStepSumCount <= SharedUpdate::kMaxStepSums);
   if (sharded_) {
     // Flags travel as integers: no float is summed by MPI in this mode (the
     // loss and correct sums are global already).
@@ -416,7 +419,11 @@ void Trainer::agree(StepSums& sums, bool stop, bool finite) {
   }
   sums[kStopRequests] = stop ? 1 : 0;
   sums[kNonFiniteGradientBlocks] = finite ? 0 : 1;
-  comm_.allreduce_sum(std::span<double>(sums));
+  if (shared_update_) {  // the node is every rank: its shared memory carries the sums
+    shared_update_->finish_step(*shared_, std::span<double>(sums));
+  } else {
+    comm_.allreduce_sum(std::span<double>(sums));
+  }
 }
 
 std::size_t Trainer::eval_chunk_count() const {

@@ -5,6 +5,7 @@
 // shared update, which needs several ranks, is counted on its own.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -105,6 +106,8 @@ long allocations_of_shared_update(int steps) {
       update.gradient_written(1);
       update.gradient_written(0);
       update.run(memory, [&](IndexRange chunk) { sum += static_cast<float>(chunk.size()); });
+      std::array<double, 4> sums{};
+      update.finish_step(memory, sums);
       update.for_each_chunk_of_others(
           [&](IndexRange chunk) { sum -= static_cast<float>(chunk.size()); });
     }

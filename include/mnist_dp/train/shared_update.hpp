@@ -23,9 +23,13 @@
 //
 // The optimizer state lives in the node's shared memory (any rank may
 // update any element). Each rank writes what it updates into the common
-// area as well; after the step's fence it copies the chunks the others
-// updated (for_each_chunk_of_others). Within one node only: the blocks
-// served between nodes (node_reduction.hpp) have fixed owners.
+// area as well. The step ends with one exchange in shared memory
+// (finish_step): each rank publishes that its chunks are updated, with its
+// step sums, and waits for the others; it then copies the chunks the others
+// updated (for_each_chunk_of_others). That exchange replaces both a fence
+// and an allreduce of the sums, so it serves only when the node holds every
+// rank: the blocks served between nodes (node_reduction.hpp) have fixed
+// owners, and so within one node only.
 #pragma once
 
 #include <cstddef>
@@ -46,7 +50,8 @@ class SharedUpdate {
   // line) costs little beside updating it, short enough to balance.
   static constexpr std::size_t kChunkFloats = 16384;
 
-  // Floats of shared control memory (claims and progress) for `ranks` ranks.
+  // Floats of shared control memory (claims, progress, finish lines) for
+  // `ranks` ranks.
   static std::size_t control_floats(int ranks);
 
   // For the tensors of `params`, shared by `ranks` ranks of which this is
@@ -72,9 +77,17 @@ class SharedUpdate {
 
   // This rank's share of the step: calls `update` on each chunk it takes,
   // and returns once every chunk of the node is taken (not necessarily
-  // updated: the caller fences before reading the others' chunks).
+  // updated: finish_step waits for that).
   void run(SharedMemory& shared, FunctionRef<void(IndexRange)> update);
-  // After the fence: calls `copy` on every chunk another rank updated.
+  // After run: publishes that this rank's chunks are updated (their streamed
+  // stores included) together with its `sums`, waits for every rank of the
+  // node to do the same (a watched collective, "step_sums"), and leaves in
+  // `sums` the totals over the ranks, added in rank order. Every chunk of
+  // the step is then in the common area. At most kMaxStepSums values, the
+  // same count on every rank.
+  static constexpr std::size_t kMaxStepSums = 7;
+  void finish_step(SharedMemory& shared, std::span<double> sums);
+  // After finish_step: calls `copy` on every chunk another rank updated.
   void for_each_chunk_of_others(FunctionRef<void(IndexRange)> copy) const;
 
   // Seconds run has spent with no chunk ready, summed over steps.
@@ -94,6 +107,7 @@ class SharedUpdate {
   void publish(std::uint64_t completed);
   std::uint64_t* claim_word(int segment) const;
   std::uint64_t* progress_word(int rank) const;
+  std::uint64_t* finish_line(int rank) const;  // tag, then up to kMaxStepSums sums
 
   const ParameterBuffer& params_;
   int ranks_;

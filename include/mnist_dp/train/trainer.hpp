@@ -120,7 +120,8 @@ class Trainer {
   // Parameters no step changes (train/shared_update.hpp).
   std::vector<IndexRange> unchanging_parameters() const;
   // Collective: makes the step's sums, stop requests and non-finite flags
-  // global, so every rank takes the same decisions.
+  // global, so every rank takes the same decisions. With a shared update it
+  // is the pass's end as well: every chunk is then in the common area.
   void agree(StepSums& sums, bool stop, bool finite);
   // Loss and correct sums over the test set in fixed chunks, combined in chunk order.
   EvalSums evaluate_in_chunks();
