@@ -7,8 +7,10 @@
 // rank's finish line: the tag of the last step it finished, followed by that
 // step's sums. Words only grow within a step, and the tag grows every step,
 // so no word is ever reset. A rank rewrites its finish line only after the
-// next step's pass, which needs every rank's progress in that step, which a
-// rank publishes only after reading the others' finish lines.
+// next step's pass, which cannot end before every rank has published
+// progress in that step (there are always chunks: only first-kernel rows
+// are ever left out), which a rank does only after reading the others'
+// finish lines.
 #include "mnist_dp/train/shared_update.hpp"
 
 #include <algorithm>
