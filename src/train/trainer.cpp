@@ -91,8 +91,8 @@ Trainer::Trainer(const Config& config, std::string config_yaml, Communicator& co
 // Every rank's gradients (or deterministic pieces) go to its slot. Each rank
 // keeps its own copy of the parameters; every step it writes what it
 // updated into the node's common area and, after the fence (or the shared
-// update's finish_step), fetches the rest from it. So the common area is read only after a step has
-// written all of it.
+// update's finish_step), fetches the rest from it. So the common area is
+// read only after a step has written all of it.
 void Trainer::share_parameters() {
   const std::size_t n = model_.params().size();
   const bool share_optimizer = may_share_update(config_, comm_);
