@@ -2,12 +2,14 @@
 #include "mnist_dp/core/profile.hpp"
 
 #include <cstdio>
+#include <iterator>
 
 namespace mnist_dp {
 namespace {
 
-constexpr const char* kNames[] = {"data",      "forward",  "backward", "allreduce",
-                                  "optimizer", "evaluate", "output"};
+constexpr const char* kNames[] = {"data",  "forward",   "backward", "allreduce",
+                                  "fetch", "optimizer", "evaluate", "output"};
+static_assert(std::size(kNames) == static_cast<std::size_t>(Phase::kCount));
 
 }  // namespace
 

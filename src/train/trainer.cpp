@@ -307,14 +307,17 @@ Trainer::StepSums Trainer::train_step(std::size_t step_in_epoch, const TrainerHo
   }
   if (shared_update_) {
     fetch_others();  // agree has seen every rank's chunks updated
+    timers_.mark(Phase::kFetch);
   } else if (shared_) {
     node_reduction_->share_block();
     shared_->fence();  // every block in the common area before any rank fetches it
+    timers_.mark(Phase::kAllreduce);
     fetch_others();
+    timers_.mark(Phase::kFetch);
   } else {
     comm_.allgather_blocks(model_.params().values());
+    timers_.mark(Phase::kAllreduce);
   }
-  timers_.mark(Phase::kAllreduce);
 
   progress_.loss_sum += sums[kLossSum];
   progress_.correct += sums[kCorrect];

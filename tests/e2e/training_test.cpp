@@ -52,6 +52,34 @@ TEST(Training, RankCountDoesNotChangeTheModel) {
 const std::string kSmallRun =
     "--set data.train_limit=3200 --set data.test_limit=500 --set training.epochs=2 ";
 
+// One phase's seconds in a --profile-json file, or -1 if the phase is absent.
+double profile_phase(const std::string& json_path, const std::string& phase) {
+  const std::string json = read_file(json_path);
+  const std::size_t at = json.find("\"" + phase + "\": ");
+  if (at == std::string::npos) return -1;
+  return std::stod(json.substr(at + phase.size() + 4));
+}
+
+// --profile charges copying the parameters other ranks updated out of the
+// node's shared memory to its own phase, "fetch", with the shared pass and
+// with fixed blocks; with MPI messages the parameters arrive in a collective,
+// which stays in "allreduce", and nothing is fetched.
+TEST(Training, ProfileChargesTheParameterFetchToItsOwnPhase) {
+  TempDir dir;
+  for (const char* mode : {"shared_update=true", "shared_update=false", "shared_memory=false"}) {
+    const std::string json = dir.file(std::string(mode) + ".json");
+    const CommandResult r = run_command(
+        train_command(2, kSmallRun + "--set training." + mode + " --profile-json " + json), 120);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_GT(profile_phase(json, "allreduce"), 0) << mode;
+    if (std::string(mode) == "shared_memory=false") {
+      EXPECT_EQ(profile_phase(json, "fetch"), 0) << mode;
+    } else {
+      EXPECT_GT(profile_phase(json, "fetch"), 0) << mode;
+    }
+  }
+}
+
 // Two epochs straight equal one epoch, a checkpoint, and a resumed epoch, bit
 // for bit; the resumed run continues in the checkpoint's own directory.
 TEST(Training, ResumeAtEpochEndIsBitExact) {

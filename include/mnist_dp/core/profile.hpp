@@ -7,7 +7,20 @@
 
 namespace mnist_dp {
 
-enum class Phase { kData, kForward, kBackward, kAllreduce, kOptimizer, kEvaluate, kOutput, kCount };
+// kAllreduce is every other exchange between ranks: collectives, messages,
+// fences and waits. kFetch is copying the parameters other ranks of the node
+// updated out of its shared memory into this rank's own copy.
+enum class Phase {
+  kData,
+  kForward,
+  kBackward,
+  kAllreduce,
+  kFetch,
+  kOptimizer,
+  kEvaluate,
+  kOutput,
+  kCount
+};
 
 class PhaseTimers {
  public:
