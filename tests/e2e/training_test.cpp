@@ -1,6 +1,6 @@
 // End-to-end training on real MNIST through mpirun: rank-count equivalence
 // of the plain mode, exact resume (epoch end, mid-epoch), checkpoint
-// rotation, and the recipes' accuracy. determinism_test.cpp has the
+// rotation, the profile's phases, and the recipes' accuracy. determinism_test.cpp has the
 // deterministic mode's byte-identical runs and resumes across rank counts.
 #include <gtest/gtest.h>
 
