@@ -305,18 +305,16 @@ Trainer::StepSums Trainer::train_step(std::size_t step_in_epoch, const TrainerHo
   if (sums[kNonFiniteGradientBlocks] > 0) {
     diverge("non-finite gradient at " + step_name(step_in_epoch + 1), hooks);
   }
-  if (shared_update_) {
-    fetch_others();  // agree has seen every rank's chunks updated
-    timers_.mark(Phase::kFetch);
-  } else if (shared_) {
+  if (!shared_) {
+    comm_.allgather_blocks(model_.params().values());
+  } else if (!shared_update_) {  // a shared update's agree has seen every chunk updated
     node_reduction_->share_block();
     shared_->fence();  // every block in the common area before any rank fetches it
-    timers_.mark(Phase::kAllreduce);
+  }
+  timers_.mark(Phase::kAllreduce);
+  if (shared_) {
     fetch_others();
     timers_.mark(Phase::kFetch);
-  } else {
-    comm_.allgather_blocks(model_.params().values());
-    timers_.mark(Phase::kAllreduce);
   }
 
   progress_.loss_sum += sums[kLossSum];
